@@ -1,0 +1,14 @@
+// The `verity` commands. Each lives in cli/commands/<name>.ts and exports
+//
+//   export function register(program: Command): void
+//
+// which adds its subcommand (name, options, help) to `program`. Startup budget: a
+// small `verity run` in < 300 ms, so a command module imports only `commander` and
+// types at top level; anything heavy (ethers, the VM, the chain clients) is loaded
+// inside the action with `await import(...)`. An action's promise resolves when the
+// command is done (a long-running one resolves on shutdown); the process exits then.
+// Throw UsageError (cli/errors.ts) for bad arguments or input: exit code 2.
+import type { Command } from 'commander';
+import { register as run } from './run.js';
+
+export const commands: Array<(program: Command) => void> = [run];

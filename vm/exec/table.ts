@@ -1,0 +1,34 @@
+// A table of references (spec 4.2.7). Entries are 32-bit: a function address
+// (funcref), an opaque host value (externref), or NULL_REF.
+
+export const NULL_REF = -1;
+
+/** Tables without a declared maximum may grow to this many entries (a machine limit). */
+export const MAX_TABLE_SIZE = 10_000_000;
+
+export class Table {
+  elems: Int32Array;
+  size: number;
+
+  constructor(readonly elemType: number, min: number, readonly max: number, init = NULL_REF) {
+    this.size = min;
+    this.elems = new Int32Array(Math.max(min, 4)).fill(init);
+  }
+
+  /** table.grow: the old size, or -1 when the new size would pass the maximum. */
+  grow(delta: number, init: number): number {
+    const old = this.size;
+    if (delta > this.max - old) return -1;
+    const newSize = old + delta;
+    if (newSize > this.elems.length) {
+      let capacity = this.elems.length;
+      while (capacity < newSize) capacity *= 2;
+      const next = new Int32Array(capacity).fill(NULL_REF);
+      next.set(this.elems.subarray(0, old));
+      this.elems = next;
+    }
+    this.elems.fill(init, old, newSize);
+    this.size = newSize;
+    return old;
+  }
+}
