@@ -6,7 +6,8 @@ import { encodeModule } from '../../vm/binary/encode.js';
 import { Op } from '../../vm/syntax/opcodes.js';
 import {
   EXTERNREF, F32, F64, FUNCREF, I32, I64, WasmError,
-  type BlockType, type ConstExpr, type Func, type FuncType, type Instr, type Module, type ValType,
+  type BlockType, type ConstExpr, type ElemSegment, type Func, type FuncType, type Global, type Import,
+  type Instr, type Module, type RefType, type TableType, type ValType,
 } from '../../vm/syntax/types.js';
 import { validateModule } from '../../vm/valid/validate.js';
 
@@ -293,7 +294,7 @@ describe('function bodies', () => {
 
   it('call_indirect needs a funcref table and a known type', () => {
     const code = [i32c(), ins(Op.call_indirect, { a: 0, b: 0 }), end()];
-    const table = (elemType: typeof FUNCREF | typeof EXTERNREF) => ({ elemType, limits: { min: 1, max: null } });
+    const table = (elemType: RefType): TableType => ({ elemType, limits: { min: 1, max: null } });
     expect(() => validateModule(oneFunc(VOID, code, { tables: [table(FUNCREF)] }))).not.toThrow();
     expectInvalid(oneFunc(VOID, code, { tables: [table(EXTERNREF)] }), 'type mismatch');
     expectInvalid(oneFunc(VOID, code), 'unknown table 0');
@@ -306,16 +307,16 @@ describe('function bodies', () => {
     const refFunc0: ConstExpr = [ins(Op.ref_func, { a: 0 })];
     expectInvalid(oneFunc(VOID, code), 'undeclared function reference');
     expectInvalid(oneFunc(VOID, code, { start: 0 }), 'undeclared function reference');
-    const declarative = { type: FUNCREF, init: [refFunc0], mode: { kind: 'declarative' as const } };
+    const declarative: ElemSegment = { type: FUNCREF, init: [refFunc0], mode: { kind: 'declarative' } };
     expect(() => validateModule(oneFunc(VOID, code, { elems: [declarative] }))).not.toThrow();
     expect(() => validateModule(oneFunc(VOID, code, { exports: [{ name: 'f', kind: 'func', index: 0 }] }))).not.toThrow();
-    const global = { type: { valType: FUNCREF, mutable: false }, init: refFunc0 };
+    const global: Global = { type: { valType: FUNCREF, mutable: false }, init: refFunc0 };
     expect(() => validateModule(oneFunc(VOID, code, { globals: [global] }))).not.toThrow();
     expectInvalid(oneFunc(VOID, [ins(Op.ref_func, { a: 4 }), ins(Op.drop), end()]), 'unknown function 4');
   });
 
   it('global.set needs a mutable global', () => {
-    const g = (mutable: boolean) => ({ type: { valType: I32, mutable }, init: [i32c()] });
+    const g = (mutable: boolean): Global => ({ type: { valType: I32, mutable }, init: [i32c()] });
     const code = [i32c(), ins(Op.global_set, { a: 0 }), end()];
     expect(() => validateModule(oneFunc(VOID, code, { globals: [g(true)] }))).not.toThrow();
     expectInvalid(oneFunc(VOID, code, { globals: [g(false)] }), 'global is immutable');
@@ -335,11 +336,11 @@ describe('function bodies', () => {
   it('reference and table instructions', () => {
     expectInvalid(oneFunc(VOID, [i32c(), ins(Op.ref_is_null), ins(Op.drop), end()]), 'type mismatch');
     expect(() => validateModule(oneFunc(ft([], [I32]), [ins(Op.unreachable), ins(Op.ref_is_null), end()]))).not.toThrow();
-    const tables = [
+    const tables: TableType[] = [
       { elemType: FUNCREF, limits: { min: 0, max: null } },
       { elemType: EXTERNREF, limits: { min: 0, max: null } },
-    ] as Module['tables'];
-    const passiveExtern = { type: EXTERNREF, init: [], mode: { kind: 'passive' as const } };
+    ];
+    const passiveExtern: ElemSegment = { type: EXTERNREF, init: [], mode: { kind: 'passive' } };
     const three = [i32c(), i32c(), i32c()];
     expectInvalid(oneFunc(VOID, [...three, ins(Op.table_copy, { a: 0, b: 1 }), end()], { tables }), 'type mismatch');
     expect(() => validateModule(oneFunc(VOID, [...three, ins(Op.table_copy, { a: 1, b: 1 }), end()], { tables }))).not.toThrow();
@@ -398,9 +399,9 @@ describe('module', () => {
   });
 
   it('constant expressions', () => {
-    const importedGlobal = (mutable: boolean) =>
-      ({ module: 'env', name: 'g', desc: { kind: 'global' as const, type: { valType: I32, mutable } } });
-    const global = (init: ConstExpr, valType: ValType = I32) => ({ type: { valType, mutable: false }, init });
+    const importedGlobal = (mutable: boolean): Import =>
+      ({ module: 'env', name: 'g', desc: { kind: 'global', type: { valType: I32, mutable } } });
+    const global = (init: ConstExpr, valType: ValType = I32): Global => ({ type: { valType, mutable: false }, init });
     const get0: ConstExpr = [ins(Op.global_get, { a: 0 })];
     expect(() => validateModule(mod({ imports: [importedGlobal(false)], globals: [global(get0)] }))).not.toThrow();
     expectInvalid(mod({ imports: [importedGlobal(true)], globals: [global(get0)] }), 'constant expression required');
@@ -416,14 +417,14 @@ describe('module', () => {
   });
 
   it('element and data segments', () => {
-    const table = { elemType: FUNCREF, limits: { min: 1, max: null } };
-    const active = (type: typeof FUNCREF | typeof EXTERNREF, offset: ConstExpr, tableIdx = 0) =>
-      ({ type, init: [], mode: { kind: 'active' as const, table: tableIdx, offset } });
+    const table: TableType = { elemType: FUNCREF, limits: { min: 1, max: null } };
+    const active = (type: RefType, offset: ConstExpr, tableIdx = 0): ElemSegment =>
+      ({ type, init: [], mode: { kind: 'active', table: tableIdx, offset } });
     expect(() => validateModule(mod({ tables: [table], elems: [active(FUNCREF, [i32c()])] }))).not.toThrow();
     expectInvalid(mod({ tables: [table], elems: [active(EXTERNREF, [i32c()])] }), 'type mismatch');
     expectInvalid(mod({ tables: [table], elems: [active(FUNCREF, [i64c()])] }), 'type mismatch');
     expectInvalid(mod({ elems: [active(FUNCREF, [i32c()])] }), 'unknown table 0');
-    const badItem = { type: FUNCREF, init: [[ins(Op.ref_null, { a: EXTERNREF })]], mode: { kind: 'passive' as const } };
+    const badItem: ElemSegment = { type: FUNCREF, init: [[ins(Op.ref_null, { a: EXTERNREF })]], mode: { kind: 'passive' } };
     expectInvalid(mod({ elems: [badItem] }), 'type mismatch');
     const data = (offset: ConstExpr) => ({ init: new Uint8Array(1), mode: { kind: 'active' as const, memory: 0, offset } });
     expect(() => validateModule(mod({ mems: [mem1], datas: [data([i32c()])] }))).not.toThrow();
@@ -547,9 +548,10 @@ describe('performance', () => {
       best = Math.min(best, performance.now() - t0);
     }
     console.log(`validated ${(size / 1024).toFixed(0)} KB (${funcs.length * code.length} instructions) in ${best.toFixed(2)} ms`);
-    // Generous: under vitest every imported binding is a getter call; the compiled
-    // validator takes about 2-3 ms here.
-    expect(best).toBeLessThan(100);
+    // Generous, to catch super-linear blow-ups on a loaded machine: under vitest every
+    // imported binding is a getter call (15-50 ms here); the tsc-compiled validator
+    // takes about 2-3 ms on this module.
+    expect(best).toBeLessThan(250);
   });
 
   it('deep nesting stays linear', () => {

@@ -14,7 +14,7 @@ import {
 } from '../host/wasi.js';
 import type { LoadedJob, RunResult } from '../job.js';
 import { I64, type Module } from '../syntax/types.js';
-import { START_EXPORT, STEPS_EXPORT, UNITS_EXPORT, instrumentJob } from './instrument.js';
+import { MEMORY_EXPORT, START_EXPORT, STEPS_EXPORT, UNITS_EXPORT, instrumentJob } from './instrument.js';
 
 /** Why the native engine handed a run to the interpreter. */
 export type FallbackReason =
@@ -160,7 +160,8 @@ async function runCompiled(
   }
   const exports = instance.exports;
   counters = { steps: exports[STEPS_EXPORT] as WebAssembly.Global, units: exports[UNITS_EXPORT] as WebAssembly.Global };
-  memory = exports.memory instanceof WebAssembly.Memory ? exports.memory : null;
+  const exported = exports[MEMORY_EXPORT];
+  memory = exported instanceof WebAssembly.Memory ? exported : null;
   const start = compiled.startExport === null ? null : (exports[START_EXPORT] as () => void);
   const main = exports._start;
   if (typeof main !== 'function') return { ok: false, reason: 'rejected', detail: 'no _start function' };

@@ -13,8 +13,9 @@
 //  - Bulk operations call helpers that add their extra micro-steps; memory.grow and
 //    table.grow call helpers that refuse (via `unreachable`) when V8 fails a grow the
 //    machine would allow.
-//  - The memory's maximum is clamped to the job limit; the start function is exported
-//    instead of run by instantiation, so that its WASI calls can reach the memory.
+//  - The memory's maximum is clamped to the job limit. The memory and the start function
+//    are exported under private names; the start function is called by the engine after
+//    instantiation rather than by it, so that its WASI calls can reach the memory.
 //
 // Guards stop with `unreachable` rather than calling an import: every stop means "fall
 // back to the interpreter", and the reason can be read from the globals afterwards.
@@ -33,6 +34,8 @@ import type { FuncInfo, ModuleInfo } from '../valid/validate.js';
 export const STEPS_EXPORT = '__verity_steps';
 export const UNITS_EXPORT = '__verity_units';
 export const START_EXPORT = '__verity_start';
+/** The host reaches memory 0 through this export: the job's own `memory` export is not checked. */
+export const MEMORY_EXPORT = '__verity_memory';
 
 /** Canonical quiet NaNs of the NaN rule, as bit patterns. */
 const CANONICAL_NAN_F32 = 0x7fc00000;
@@ -190,6 +193,8 @@ export function instrumentJob(m: Module, info: ModuleInfo, limits: MachineLimits
     { name: STEPS_EXPORT, kind: 'global', index: rw.stepsGlobal },
     { name: UNITS_EXPORT, kind: 'global', index: rw.unitsGlobal },
   );
+  const hasMemory = m.mems.length > 0 || m.imports.some((im) => im.desc.kind === 'memory');
+  if (hasMemory) out.exports.push({ name: MEMORY_EXPORT, kind: 'memory', index: 0 });
   let startExport: string | null = null;
   if (m.start !== null) {
     out.exports.push({ name: START_EXPORT, kind: 'func', index: m.start } satisfies Export);
@@ -280,7 +285,7 @@ function instrumentFunc(rw: Rewriter, f: Func, info: FuncInfo): Func {
       countSteps(rw, w, segmentLength(body, leaders, k), ins.offset);
       if (k === 0 || body[k - 1].op === Op.loop) budgetCheck(rw, w, ins.offset);
     }
-    rewriteInstr(rw, w, ins);
+    rewriteInstr(rw, w, body, k);
   }
   return { typeIdx: f.typeIdx, locals: w.allLocals(), body: w.code, offset: f.offset };
 }
@@ -318,7 +323,8 @@ function stopIf(w: BodyWriter, at: number): void {
   w.emit(i(Op.end, at));
 }
 
-function rewriteInstr(rw: Rewriter, w: BodyWriter, ins: Instr): void {
+function rewriteInstr(rw: Rewriter, w: BodyWriter, body: readonly Instr[], k: number): void {
+  const ins = body[k];
   const op = ins.op;
   const at = ins.offset;
   if (op === Op.call && (ins.a ?? 0) < rw.importedFuncs) {
@@ -330,12 +336,9 @@ function rewriteInstr(rw: Rewriter, w: BodyWriter, ins: Instr): void {
     w.emit(ins);
     w.emit(i(Op.local_get, at, { a: save }));
     w.emit(i(Op.global_set, at, { a: rw.unitsGlobal }));
-  } else if (ARITH_F32.has(op)) {
+  } else if (ARITH_F32.has(op) || ARITH_F64.has(op)) {
     w.emit(ins);
-    canonicalize(w, F32, at);
-  } else if (ARITH_F64.has(op)) {
-    w.emit(ins);
-    canonicalize(w, F64, at);
+    if (!nanBitsUnobservable(body, k)) canonicalize(w, ARITH_F32.has(op) ? F32 : F64, at);
   } else if (BULK_MEMORY.has(op) || BULK_TABLE.has(op)) {
     w.emit(i(Op.call, at, { a: bulkHelper(rw, ins) }));
   } else if (op === Op.memory_grow) {
@@ -345,6 +348,61 @@ function rewriteInstr(rw: Rewriter, w: BodyWriter, ins: Instr): void {
   } else {
     w.emit(ins);
   }
+}
+
+// ---- Where NaN bits can be seen -------------------------------------------------
+// Canonicalising costs six instructions per float operation. It is needed only where a
+// NaN's bits can be observed: a store, a local or global, reinterpret, select, abs/neg/
+// copysign, a call, a branch or block result. Consumers that treat every NaN alike
+// (arithmetic under the rule, which yields a NaN it canonicalises itself; comparisons;
+// float-to-int truncations; drop) make it unnecessary. The consumer of the value an
+// instruction pushes is found by walking forward over straight-line numeric code.
+
+/** Consumers that cannot tell one NaN from another. */
+const NAN_BLIND = new Set<number>([
+  ...ARITH_F32, ...ARITH_F64,
+  Op.f32_eq, Op.f32_ne, Op.f32_lt, Op.f32_gt, Op.f32_le, Op.f32_ge,
+  Op.f64_eq, Op.f64_ne, Op.f64_lt, Op.f64_gt, Op.f64_le, Op.f64_ge,
+  Op.i32_trunc_f32_s, Op.i32_trunc_f32_u, Op.i32_trunc_f64_s, Op.i32_trunc_f64_u,
+  Op.i64_trunc_f32_s, Op.i64_trunc_f32_u, Op.i64_trunc_f64_s, Op.i64_trunc_f64_u,
+  Op.i32_trunc_sat_f32_s, Op.i32_trunc_sat_f32_u, Op.i32_trunc_sat_f64_s, Op.i32_trunc_sat_f64_u,
+  Op.i64_trunc_sat_f32_s, Op.i64_trunc_sat_f32_u, Op.i64_trunc_sat_f64_s, Op.i64_trunc_sat_f64_u,
+  Op.drop,
+]);
+
+/** How far the walk looks for a consumer before assuming the bits escape. */
+const CONSUMER_WINDOW = 16;
+
+/** [pops, pushes] of a straight-line instruction, or null for anything else (control, calls, ...). */
+function stackEffect(op: number): [number, number] | null {
+  if (op === Op.local_get || op === Op.global_get || op === Op.memory_size) return [0, 1];
+  if (op >= Op.i32_const && op <= Op.f64_const) return [0, 1];
+  if (op === Op.local_set || op === Op.global_set || op === Op.drop) return [1, 0];
+  if (op === Op.local_tee || op === Op.memory_grow) return [1, 1];
+  if (op >= Op.i32_load && op <= Op.i64_load32_u) return [1, 1];
+  if (op >= Op.i32_store && op <= Op.i64_store32) return [2, 0];
+  if (op === Op.i32_eqz || op === Op.i64_eqz) return [1, 1];
+  if ((op >= Op.i32_eq && op <= Op.i32_ge_u) || (op >= Op.i64_eq && op <= Op.f64_ge)) return [2, 1];
+  if ((op >= Op.i32_clz && op <= Op.i32_popcnt) || (op >= Op.i64_clz && op <= Op.i64_popcnt)) return [1, 1];
+  if ((op >= Op.i32_add && op <= Op.i32_rotr) || (op >= Op.i64_add && op <= Op.i64_rotr)) return [2, 1];
+  if ((op >= Op.f32_abs && op <= Op.f32_sqrt) || (op >= Op.f64_abs && op <= Op.f64_sqrt)) return [1, 1];
+  if ((op >= Op.f32_add && op <= Op.f32_copysign) || (op >= Op.f64_add && op <= Op.f64_copysign)) return [2, 1];
+  if (op >= Op.i32_wrap_i64 && op <= Op.i64_extend32_s) return [1, 1];
+  if (op >= Op.i32_trunc_sat_f32_s && op <= Op.i64_trunc_sat_f64_u) return [1, 1];
+  return null;
+}
+
+/** Whether the value body[k] pushes is consumed, within straight-line code, by a NaN-blind instruction. */
+export function nanBitsUnobservable(body: readonly Instr[], k: number): boolean {
+  let above = 0; // values pushed on top of ours since
+  for (let j = k + 1; j < body.length && j <= k + CONSUMER_WINDOW; j++) {
+    const effect = stackEffect(body[j].op);
+    if (effect === null) return false;
+    const [pops, pushes] = effect;
+    if (pops > above) return NAN_BLIND.has(body[j].op);
+    above += pushes - pops;
+  }
+  return false;
 }
 
 /** x -> (x == x ? x : canonical NaN), i.e. `select(x, NaN, x == x)`. */

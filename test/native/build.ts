@@ -1,0 +1,161 @@
+// Hand-built job modules for the native engine tests: function bodies written one
+// instruction per line in text-format names (`i32.const 1`, `br_table 0 1 0`, `block (type 1)`),
+// turned into the module AST and encoded with encodeModule.
+
+import { encodeModule } from '../../vm/binary/encode.js';
+import { Op, opName } from '../../vm/syntax/opcodes.js';
+import {
+  F32, F64, FUNCREF, EXTERNREF, I32, I64,
+  type BlockType, type ElemSegment, type FuncType, type Instr, type Module, type ValType,
+} from '../../vm/syntax/types.js';
+
+const OPS = new Map<string, number>();
+for (const op of Object.values(Op)) OPS.set(opName(op), op);
+OPS.set('select', Op.select); // not select_t, which shares the text name
+
+const VALTYPES: Record<string, ValType> = { i32: I32, i64: I64, f32: F32, f64: F64, funcref: FUNCREF, externref: EXTERNREF };
+
+function int(s: string | undefined, line: string): number {
+  if (s === undefined || !/^-?(0x[0-9a-f]+|\d+)$/i.test(s)) throw new Error(`build: bad integer in "${line}"`);
+  return s.startsWith('-') ? -Number(s.slice(1)) : Number(s);
+}
+
+function blockType(rest: string[], line: string): BlockType {
+  if (rest.length === 0) return { kind: 'empty' };
+  const m = /^\(type (\d+)\)$/.exec(rest.join(' '));
+  if (m) return { kind: 'type', index: Number(m[1]) };
+  const t = VALTYPES[rest[0]];
+  if (t === undefined) throw new Error(`build: bad block type in "${line}"`);
+  return { kind: 'value', type: t };
+}
+
+/** Parses one instruction per line; `;;` starts a comment. */
+export function code(text: string): Instr[] {
+  const out: Instr[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/;;.*$/, '').trim();
+    if (line === '') continue;
+    const [name, ...rest] = line.split(/\s+/);
+    const op = OPS.get(name);
+    if (op === undefined) throw new Error(`build: unknown instruction "${name}"`);
+    const ins: Instr = { op, offset: 0 };
+    switch (op) {
+      case Op.block: case Op.loop: case Op.if:
+        ins.bt = blockType(rest, line);
+        break;
+      case Op.br_table: {
+        const labels = rest.map((r) => int(r, line));
+        ins.a = labels.pop();
+        ins.labels = labels;
+        break;
+      }
+      case Op.i64_const:
+        ins.c = BigInt.asUintN(64, BigInt(rest[0]));
+        break;
+      case Op.f64_const:
+        ins.c = BigInt(rest[0]); // the bit pattern
+        break;
+      case Op.i32_const:
+      case Op.f32_const: // the bit pattern
+        ins.a = int(rest[0], line) | 0;
+        break;
+      case Op.ref_null:
+        ins.a = VALTYPES[rest[0]];
+        break;
+      default:
+        if (op >= Op.i32_load && op <= Op.i64_store32) {
+          ins.a = rest[0] === undefined ? 0 : int(rest[0], line);
+          ins.b = rest[1] === undefined ? 0 : int(rest[1], line);
+        } else {
+          if (rest[0] !== undefined) ins.a = int(rest[0], line);
+          if (rest[1] !== undefined) ins.b = int(rest[1], line);
+        }
+    }
+    out.push(ins);
+  }
+  return out;
+}
+
+export interface FuncSpec {
+  type: FuncType;
+  locals?: ValType[];
+  body: string;
+  /** Export name. */
+  export?: string;
+}
+
+export interface JobSpec {
+  /** WASI imports by name, in order: they take function indices 0.. */
+  wasi?: string[];
+  funcs: FuncSpec[];
+  /** Extra types (after the function types): for block types and call_indirect. */
+  types?: FuncType[];
+  memory?: { min: number; max: number | null };
+  table?: { min: number; max: number | null; elems?: number[] };
+  passiveElems?: number[][];
+  datas?: Uint8Array[];
+  /** Defined-function index (0 = first defined function) of the start function. */
+  start?: number;
+}
+
+const WASI_TYPES: Record<string, FuncType> = {
+  proc_exit: { params: [I32], results: [] },
+  fd_write: { params: [I32, I32, I32, I32], results: [I32] },
+};
+
+/** A job module: `_start` is the first function unless another is exported as `_start`. */
+export function jobModule(spec: JobSpec): Module {
+  const types: FuncType[] = [];
+  const typeOf = (t: FuncType): number => {
+    const same = (a: ValType[], b: ValType[]): boolean => a.length === b.length && a.every((x, k) => x === b[k]);
+    const k = types.findIndex((u) => same(u.params, t.params) && same(u.results, t.results));
+    if (k >= 0) return k;
+    types.push(t);
+    return types.length - 1;
+  };
+  for (const t of spec.types ?? []) types.push(t);
+  const wasi = spec.wasi ?? [];
+  const imports = wasi.map((name) => {
+    const t = WASI_TYPES[name];
+    if (t === undefined) throw new Error(`build: no type for WASI ${name}`);
+    return { module: 'wasi_snapshot_preview1', name, desc: { kind: 'func' as const, typeIdx: typeOf(t) } };
+  });
+  const funcs = spec.funcs.map((f) => ({ typeIdx: typeOf(f.type), locals: f.locals ?? [], body: code(f.body), offset: 0 }));
+  const exports: Module['exports'] = [];
+  spec.funcs.forEach((f, k) => {
+    if (f.export !== undefined) exports.push({ name: f.export, kind: 'func', index: wasi.length + k });
+  });
+  if (!exports.some((e) => e.name === '_start')) exports.push({ name: '_start', kind: 'func', index: wasi.length });
+  exports.push({ name: 'memory', kind: 'memory', index: 0 });
+  const refFunc = (k: number): Instr[] => [{ op: Op.ref_func, offset: 0, a: k }];
+  const elems: ElemSegment[] = [];
+  if (spec.table?.elems) {
+    elems.push({
+      type: FUNCREF,
+      init: spec.table.elems.map(refFunc),
+      mode: { kind: 'active', table: 0, offset: [{ op: Op.i32_const, offset: 0, a: 0 }] },
+    });
+  }
+  for (const p of spec.passiveElems ?? []) elems.push({ type: FUNCREF, init: p.map(refFunc), mode: { kind: 'passive' } });
+  const datas = (spec.datas ?? []).map((init) => ({ init, mode: { kind: 'passive' as const } }));
+  return {
+    types,
+    imports,
+    funcs,
+    tables: spec.table ? [{ elemType: FUNCREF, limits: { min: spec.table.min, max: spec.table.max } }] : [],
+    mems: [{ limits: spec.memory ?? { min: 1, max: null } }],
+    globals: [],
+    exports,
+    start: spec.start === undefined ? null : wasi.length + spec.start,
+    elems,
+    datas,
+    dataCount: datas.length > 0 ? datas.length : null,
+    customs: [],
+  };
+}
+
+export function jobBytes(spec: JobSpec): Uint8Array {
+  return encodeModule(jobModule(spec));
+}
+
+export const VOID: FuncType = { params: [], results: [] };

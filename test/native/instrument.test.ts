@@ -1,0 +1,454 @@
+// The native engine against docs/machine.md and against the interpreter.
+// Step counts below are counted by hand from docs/machine.md#steps; every case is also
+// run on the interpreter, which must agree on everything.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodeModule } from '../../vm/binary/decode.js';
+import { encodeModule } from '../../vm/binary/encode.js';
+import { DEFAULT_LIMITS, type MachineLimits } from '../../vm/exec/limits.js';
+import { TrapMessage } from '../../vm/exec/trap.js';
+import { jobIO, loadJob, runInterpreted, type JobInput, type RunResult } from '../../vm/job.js';
+import { attemptNative, runNative, type NativeAttempt } from '../../vm/native/engine.js';
+import { instrumentJob, nanBitsUnobservable, segmentLeaders } from '../../vm/native/instrument.js';
+import { validateModule } from '../../vm/valid/validate.js';
+import { F32, F64, I32, type Module } from '../../vm/syntax/types.js';
+import { loadFixtures, TRAP_KINDS } from '../support/fixtures.js';
+import { code, jobBytes, jobModule, VOID, type JobSpec } from './build.js';
+
+const NO_INPUT: JobInput = { input: new Uint8Array(0), args: ['job'] };
+
+function limitsWith(over: Partial<MachineLimits> = {}): MachineLimits {
+  return { ...DEFAULT_LIMITS, ...over };
+}
+
+async function native(wasm: Uint8Array, limits = limitsWith(), input = NO_INPUT): Promise<NativeAttempt> {
+  return attemptNative(loadJob(wasm), jobIO(input, limits), limits);
+}
+
+function interpreted(wasm: Uint8Array, limits = limitsWith(), input = NO_INPUT): RunResult {
+  return runInterpreted(loadJob(wasm), input, limits);
+}
+
+/** Runs natively (which must not fall back) and on the interpreter; they must agree. */
+async function agreed(wasm: Uint8Array, limits = limitsWith(), input = NO_INPUT): Promise<RunResult> {
+  const attempt = await native(wasm, limits, input);
+  if (!attempt.ok) throw new Error(`native fell back: ${attempt.reason}: ${attempt.detail}`);
+  expect(attempt.result).toEqual(interpreted(wasm, limits, input));
+  return attempt.result;
+}
+
+/** A job whose `_start` body is `body` (locals: i32, f32), with proc_exit as import 0 (so `_start` is function 1). */
+function startOnly(body: string, extra: Partial<JobSpec> = {}): Uint8Array {
+  return jobBytes({ wasi: ['proc_exit'], funcs: [{ type: VOID, locals: [I32, F32], body }], ...extra });
+}
+
+describe('step counts of control-flow shapes (docs/machine.md#steps)', () => {
+  const shapes: { name: string; body: string; steps: number; spec?: Partial<JobSpec> }[] = [
+    { name: 'empty _start: call, end, exit', body: 'end', steps: 3 },
+    { name: 'br out of a block skips its end', body: 'block\nbr 0\nend\nend', steps: 5 },
+    { name: 'a block left by falling through runs its end', body: 'block\nnop\nend\nend', steps: 6 },
+    { name: 'br_if not taken', body: 'block\ni32.const 0\nbr_if 0\nnop\nend\nend', steps: 8 },
+    { name: 'br_if taken', body: 'block\ni32.const 1\nbr_if 0\nnop\nend\nend', steps: 6 },
+    { name: 'code after br is dead', body: 'block\nbr 0\nnop\nnop\nend\nend', steps: 5 },
+    {
+      name: 'loop: re-entry skips the loop instruction',
+      body: 'i32.const 3\nlocal.set 0\nloop\nlocal.get 0\ni32.const 1\ni32.sub\nlocal.tee 0\nbr_if 0\nend\nend',
+      steps: 22,
+    },
+    { name: 'if true with else: else jumps past end', body: 'i32.const 1\nif\nnop\nelse\nnop\nnop\nend\nend', steps: 7 },
+    { name: 'if false with else: else-arm then end', body: 'i32.const 0\nif\nnop\nelse\nnop\nnop\nend\nend', steps: 8 },
+    { name: 'if false without else skips end', body: 'i32.const 0\nif\nnop\nend\nend', steps: 5 },
+    { name: 'if true without else runs end', body: 'i32.const 1\nif\nnop\nend\nend', steps: 7 },
+    { name: 'br_table to the outer block', body: 'block\nblock\ni32.const 1\nbr_table 0 1 0\nend\nnop\nend\nend', steps: 7 },
+    { name: 'br_table to the inner block', body: 'block\nblock\ni32.const 0\nbr_table 0 1 0\nend\nnop\nend\nend', steps: 9 },
+    { name: 'br_table default', body: 'block\nblock\ni32.const 7\nbr_table 1 1 0\nend\nnop\nend\nend', steps: 9 },
+    { name: 'return skips the rest and the final end', body: 'nop\nreturn\nnop\nend', steps: 4 },
+    { name: 'br to the function label', body: 'block\nblock\nbr 2\nend\nend\nend', steps: 5 },
+    { name: 'br_if to the function label', body: 'block\ni32.const 1\nbr_if 1\nend\nnop\nend', steps: 5 },
+    {
+      name: 'call: callee steps, then back after the call',
+      body: 'call 2\nend',
+      steps: 6,
+      spec: { funcs: [{ type: VOID, body: 'end' }, { type: VOID, body: 'nop\nend' }] },
+    },
+    {
+      name: 'call_indirect',
+      body: 'i32.const 0\ncall_indirect 1 0\nend', // type 1 = [] -> []
+      steps: 7,
+      spec: { funcs: [{ type: VOID, body: 'end' }, { type: VOID, body: 'nop\nend' }], table: { min: 1, max: null, elems: [2] } },
+    },
+    {
+      name: 'multi-value block with params',
+      body: 'i32.const 1\ni32.const 2\nblock (type 0)\ni32.add\nend\ndrop\nend',
+      steps: 9,
+      spec: { types: [{ params: [I32, I32], results: [I32] }] },
+    },
+    {
+      name: 'multi-value loop carrying its parameter',
+      body: 'i32.const 3\nloop (type 0)\ni32.const 1\ni32.sub\nlocal.tee 0\nlocal.get 0\nbr_if 0\nend\ndrop\nend',
+      steps: 22,
+      spec: { types: [{ params: [I32], results: [I32] }] },
+    },
+  ];
+
+  for (const s of shapes) {
+    it(s.name, async () => {
+      const spec: JobSpec = { wasi: ['proc_exit'], funcs: [{ type: VOID, locals: [I32], body: s.body }], ...s.spec };
+      if (s.spec?.funcs) spec.funcs[0] = { type: VOID, locals: [I32], body: s.body };
+      const result = await agreed(jobBytes(spec));
+      expect(result.status).toBe('exited');
+      expect(result.steps).toBe(s.steps);
+    });
+  }
+
+  it('recursion with results: native and interpreter agree on the count', async () => {
+    // fib(n) = n < 2 ? n : fib(n-1) + fib(n-2); exit code fib(12) = 144
+    const fib = 'local.get 0\ni32.const 2\ni32.lt_u\nif i32\nlocal.get 0\nelse\nlocal.get 0\ni32.const 1\ni32.sub\n' +
+      'call 2\nlocal.get 0\ni32.const 2\ni32.sub\ncall 2\ni32.add\nend\nend';
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [{ type: VOID, body: 'i32.const 12\ncall 2\ncall 0\nend' }, { type: { params: [I32], results: [I32] }, body: fib }],
+    });
+    const result = await agreed(wasm);
+    expect(result.exitCode).toBe(144);
+  });
+
+  it('proc_exit is one step and skips the exit 0', async () => {
+    const result = await agreed(startOnly('i32.const 42\ncall 0\nend'));
+    expect(result).toMatchObject({ status: 'exited', exitCode: 42, steps: 3 });
+  });
+
+  it('a start function costs one more step, and runs before _start', async () => {
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [{ type: VOID, body: 'nop\nend' }, { type: VOID, body: 'nop\nend' }],
+      start: 1,
+    });
+    expect((await agreed(wasm)).steps).toBe(1 + 2 + 1 + 2 + 1);
+    // start exits: _start never runs
+    const exits = jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [{ type: VOID, body: 'unreachable\nend' }, { type: VOID, body: 'i32.const 5\ncall 0\nend' }],
+      start: 1,
+    });
+    expect(await agreed(exits)).toMatchObject({ exitCode: 5, steps: 3 });
+  });
+
+  it('segment leaders: a targeted block end starts a segment, an untargeted one does not', () => {
+    const leaders = (text: string): number[] =>
+      segmentLeaders(code(text)).flatMap((l, k) => (l ? [k] : []));
+    expect(leaders('block\nnop\nend\nnop\nend')).toEqual([0]);
+    expect(leaders('block\nbr 0\nend\nnop\nend')).toEqual([0, 3]);
+    expect(leaders('loop\nnop\nend\nend')).toEqual([0]);
+    expect(leaders('loop\nbr 0\nend\nend')).toEqual([0, 1]);
+    expect(leaders('i32.const 1\nif\nnop\nelse\nnop\nend\nend')).toEqual([0, 2, 4, 6]);
+    expect(leaders('call 0\ni32.const 0\nbr_if 0\nnop\nend')).toEqual([0, 1, 3]);
+  });
+});
+
+describe('NaN rule', () => {
+  it('f32.div 0/0 gives the canonical 0x7fc00000', async () => {
+    const wasm = startOnly('f32.const 0\nf32.const 0\nf32.div\ni32.reinterpret_f32\ncall 0\nend');
+    expect(await agreed(wasm)).toMatchObject({ exitCode: 0x7fc00000, steps: 6 });
+  });
+
+  it('f64.add of a payload NaN gives the canonical NaN', async () => {
+    const wasm = startOnly(
+      'f64.const 0x7ff4000000000001\nf64.const 0x3ff0000000000000\nf64.add\ni64.reinterpret_f64\n' +
+      'i64.const 0x7ff8000000000000\ni64.eq\ncall 0\nend',
+    );
+    expect((await agreed(wasm)).exitCode).toBe(1);
+  });
+
+  it('demote, promote, sqrt, min and nearest canonicalise; neg and copysign keep the bits', async () => {
+    const canonical32 = (expr: string): string => `${expr}\ni32.reinterpret_f32\ni32.const 0x7fc00000\ni32.eq\n`;
+    const wasm = startOnly(
+      canonical32('f64.const 0xfff0000000000abc\nf32.demote_f64') +
+      canonical32('f32.const 0xbf800000\nf32.sqrt') + // sqrt(-1)
+      canonical32('f32.const 0x7fa00001\nf32.const 0\nf32.min') +
+      canonical32('f32.const 0xffc00001\nf32.nearest') +
+      'f32.const 0xffc00001\nf64.promote_f32\ni64.reinterpret_f64\ni64.const 0x7ff8000000000000\ni64.eq\n' +
+      'f32.const 0x7fc00000\nf32.neg\ni32.reinterpret_f32\ni32.const 0xffc00000\ni32.eq\n' +
+      'f32.const 0x7fa00001\nf32.const -1\nf32.copysign\ni32.reinterpret_f32\ni32.const 0xffa00001\ni32.eq\n' +
+      'i32.add\ni32.add\ni32.add\ni32.add\ni32.add\ni32.add\ncall 0\nend',
+    );
+    expect((await agreed(wasm)).exitCode).toBe(7);
+  });
+
+  it('NaN bits stay canonical through chains, memory, locals and copysign', async () => {
+    const isCanonical32 = 'i32.const 0x7fc00000\ni32.eq\n';
+    const wasm = startOnly(
+      // a chain of arithmetic: only the last result is visible
+      'f32.const 0\nf32.const 0\nf32.div\nf32.const 1\nf32.add\nf32.sqrt\ni32.reinterpret_f32\n' + isCanonical32 +
+      // stored to memory and loaded back
+      'i32.const 64\nf32.const 0\nf32.const 0\nf32.div\nf32.store\ni32.const 64\ni32.load\n' + isCanonical32 +
+      // through a local
+      'f32.const 0\nf32.const 0\nf32.div\nlocal.set 1\nlocal.get 1\ni32.reinterpret_f32\n' + isCanonical32 +
+      // the sign of a NaN reaches copysign: canonical NaN is positive, so copysign(1, 0/0) = 1
+      'f32.const 0x3f800000\nf32.const 0\nf32.const 0\nf32.div\nf32.copysign\ni32.reinterpret_f32\n' +
+      'i32.const 0x3f800000\ni32.eq\n' +
+      // comparisons see any NaN the same: 0/0 != 0/0
+      'f32.const 0\nf32.const 0\nf32.div\nf32.const 0\nf32.const 0\nf32.div\nf32.ne\n' +
+      'i32.add\ni32.add\ni32.add\ni32.add\ncall 0\nend',
+    );
+    expect((await agreed(wasm)).exitCode).toBe(5);
+  });
+
+  it('canonicalises only where a consumer can see NaN bits', () => {
+    const seen = (text: string): boolean => !nanBitsUnobservable(code(text), 0);
+    expect(seen('f32.add\nf32.mul')).toBe(false);
+    expect(seen('f32.add\nf32.const 1\nf32.mul')).toBe(false); // second operand of mul
+    expect(seen('f64.add\nf64.const 1\nf64.lt')).toBe(false);
+    expect(seen('f64.add\ni32.trunc_f64_s')).toBe(false);
+    expect(seen('f64.add\ndrop')).toBe(false);
+    expect(seen('f32.add\nf32.store')).toBe(true);
+    expect(seen('f32.add\nlocal.tee 0\nf32.mul')).toBe(true);
+    expect(seen('f32.add\ni32.reinterpret_f32')).toBe(true);
+    expect(seen('f32.add\nf32.neg\nf32.add')).toBe(true);
+    expect(seen('f32.add\nf32.const 1\nf32.copysign')).toBe(true);
+    expect(seen('f32.add\nend')).toBe(true);
+    expect(seen('f32.add\ncall 0')).toBe(true);
+  });
+
+  it('is needed: uninstrumented V8 answers differently on this machine', async () => {
+    // The same 0/0 without the instrumentation: x86-64 produces the negative default NaN.
+    const raw = jobModule({ funcs: [{ type: { params: [], results: [I32] }, body: 'f32.const 0\nf32.const 0\nf32.div\ni32.reinterpret_f32\nend', export: 'f' }] });
+    const { instance } = await WebAssembly.instantiate(encodeModule(raw));
+    const bits = (instance.exports.f as () => number)() >>> 0;
+    if (process.arch === 'x64') expect(bits).toBe(0xffc00000);
+    else expect(bits & 0x7fc00000).toBe(0x7fc00000);
+  });
+});
+
+describe('bulk operations: micro-steps', () => {
+  // Each case: call + its three operand consts + the op's micro-steps + end + exit.
+  const base = 1 + 3 + 1 + 1;
+  const cases: { name: string; op: string; steps: number; spec?: Partial<JobSpec> }[] = [
+    { name: 'memory.fill over 3 leaves', op: 'i32.const 30\ni32.const 7\ni32.const 40\nmemory.fill', steps: base + 3 },
+    { name: 'memory.fill n = 0', op: 'i32.const 30\ni32.const 7\ni32.const 0\nmemory.fill', steps: base + 1 },
+    { name: 'memory.fill of one aligned leaf', op: 'i32.const 32\ni32.const 7\ni32.const 32\nmemory.fill', steps: base + 1 },
+    { name: 'memory.fill of 2 bytes across a boundary', op: 'i32.const 31\ni32.const 7\ni32.const 2\nmemory.fill', steps: base + 2 },
+    { name: 'memory.copy backward', op: 'i32.const 100\ni32.const 10\ni32.const 64\nmemory.copy', steps: base + 3 },
+    { name: 'memory.copy forward', op: 'i32.const 10\ni32.const 100\ni32.const 64\nmemory.copy', steps: base + 3 },
+    {
+      name: 'memory.init',
+      op: 'i32.const 60\ni32.const 0\ni32.const 40\nmemory.init 0',
+      steps: base + 3,
+      spec: { datas: [new Uint8Array(40).fill(9)] },
+    },
+    {
+      name: 'table.fill of 5',
+      op: 'i32.const 2\nref.null funcref\ni32.const 5\ntable.fill 0',
+      steps: base + 5,
+      spec: { table: { min: 10, max: null } },
+    },
+    {
+      name: 'table.copy n = 0',
+      op: 'i32.const 0\ni32.const 1\ni32.const 0\ntable.copy 0 0',
+      steps: base + 1,
+      spec: { table: { min: 10, max: null } },
+    },
+    {
+      name: 'table.init of 3',
+      op: 'i32.const 4\ni32.const 0\ni32.const 3\ntable.init 0 0',
+      steps: base + 3,
+      spec: { table: { min: 10, max: null }, passiveElems: [[1, 1, 1]] },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const result = await agreed(startOnly(`${c.op}\nend`, c.spec));
+      expect(result.steps).toBe(c.steps);
+    });
+  }
+
+  it('the operations take effect', async () => {
+    const wasm = startOnly(
+      'i32.const 30\ni32.const 7\ni32.const 40\nmemory.fill\n' +
+      'i32.const 200\ni32.const 40\ni32.const 40\nmemory.copy\n' +
+      'i32.const 200\ni32.load8_u\ni32.const 240\ni32.load8_u\ni32.add\ncall 0\nend',
+    );
+    expect((await agreed(wasm)).exitCode).toBe(7);
+  });
+
+  it('an out-of-bounds bulk operation falls back and the interpreter reports the trap', async () => {
+    const wasm = startOnly('i32.const 65530\ni32.const 0\ni32.const 7\nmemory.fill\nend');
+    const attempt = await native(wasm);
+    expect(attempt).toMatchObject({ ok: false, reason: 'trap' });
+    const limits = limitsWith();
+    const job = loadJob(wasm);
+    const result = await runNative(job, jobIO(NO_INPUT, limits), limits, () => runInterpreted(job, NO_INPUT, limits));
+    expect(result).toMatchObject({ status: 'trapped', trap: TrapMessage.memoryOutOfBounds, steps: 5 });
+  });
+});
+
+describe('limits', () => {
+  const growTwice = 'i32.const 1\nmemory.grow\ndrop\ni32.const 1\nmemory.grow\ncall 0\nend';
+
+  it('memory.grow stops at maxMemoryPages when the module has no maximum', async () => {
+    const wasm = startOnly(growTwice, { memory: { min: 1, max: null } });
+    expect((await agreed(wasm, limitsWith({ maxMemoryPages: 2 }))).exitCode).toBe(-1);
+    expect((await agreed(wasm, limitsWith({ maxMemoryPages: 3 }))).exitCode).toBe(2);
+    const m = loadJob(wasm);
+    expect(instrumentJob(m.module, m.info, limitsWith({ maxMemoryPages: 2 })).module.mems[0].limits.max).toBe(2);
+  });
+
+  it('memory.grow stops at the module maximum below the limit', async () => {
+    const wasm = startOnly(growTwice, { memory: { min: 1, max: 1 } });
+    expect((await agreed(wasm, limitsWith({ maxMemoryPages: 8 }))).exitCode).toBe(-1);
+  });
+
+  it('a run of exactly maxSteps completes; one step less is out-of-steps', async () => {
+    const wasm = startOnly('i32.const 3\nlocal.set 0\nloop\nlocal.get 0\ni32.const 1\ni32.sub\nlocal.tee 0\nbr_if 0\nend\nend');
+    expect((await agreed(wasm, limitsWith({ maxSteps: 22 }))).status).toBe('exited');
+    const attempt = await native(wasm, limitsWith({ maxSteps: 21 }));
+    expect(attempt).toMatchObject({ ok: false, reason: 'out-of-steps' });
+    expect(interpreted(wasm, limitsWith({ maxSteps: 21 }))).toMatchObject({ status: 'out-of-steps', steps: 21 });
+  });
+
+  it('an infinite loop hits the budget and falls back to the interpreter', async () => {
+    const wasm = startOnly('loop\nbr 0\nend\nend');
+    const limits = limitsWith({ maxSteps: 1000 });
+    expect(await native(wasm, limits)).toMatchObject({ ok: false, reason: 'out-of-steps' });
+    const job = loadJob(wasm);
+    const result = await runNative(job, jobIO(NO_INPUT, limits), limits, () => runInterpreted(job, NO_INPUT, limits));
+    expect(result).toMatchObject({ status: 'out-of-steps', steps: 1000 });
+  });
+
+  describe('stack units', () => {
+    // f(n) = n ? f(n-1) : (); F(f) = 1 + 1 param + max height 2 = 4; F(_start) = 1 + 1 = 2.
+    const recurse = (n: number): Uint8Array => jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [
+        { type: VOID, body: `i32.const ${n}\ncall 2\nend` },
+        { type: { params: [I32], results: [] }, body: 'local.get 0\nif\nlocal.get 0\ni32.const 1\ni32.sub\ncall 2\nend\nend' },
+      ],
+    });
+
+    it('the deepest call that fits runs natively; one unit less exhausts in both engines', async () => {
+      const fits = 2 + 4 * 11; // _start + f(10..0)
+      expect((await agreed(recurse(10), limitsWith({ maxStackUnits: fits }))).status).toBe('exited');
+      const tight = limitsWith({ maxStackUnits: fits - 1 });
+      expect(await native(recurse(10), tight)).toMatchObject({ ok: false, reason: 'stack-units' });
+      expect(interpreted(recurse(10), tight)).toMatchObject({ status: 'trapped', trap: TrapMessage.callStackExhausted });
+    });
+
+    it('units are given back on return: many shallow calls fit', async () => {
+      const wasm = jobBytes({
+        wasi: ['proc_exit'],
+        funcs: [
+          { type: VOID, body: 'i32.const 1\ncall 2\ni32.const 1\ncall 2\ni32.const 1\ncall 2\nend' },
+          { type: { params: [I32], results: [] }, body: 'local.get 0\nif\nlocal.get 0\ni32.const 1\ni32.sub\ncall 2\nend\nend' },
+        ],
+      });
+      expect((await agreed(wasm, limitsWith({ maxStackUnits: 2 + 4 * 2 }))).status).toBe('exited');
+    });
+
+    it("V8's own stack overflowing first is a fallback, not a result", async () => {
+      const attempt = await native(recurse(1_000_000), limitsWith({ maxStackUnits: 10_000_000 }));
+      expect(attempt).toMatchObject({ ok: false, reason: 'engine-stack' });
+    });
+  });
+});
+
+describe('WASI through the shared host', () => {
+  // iovec {ptr 16, len 3} at 0, "hi\n" at 16; fd_write(1, iovs 0, 1, nwritten 8)
+  const hello = 'i32.const 0\ni32.const 16\ni32.store\ni32.const 4\ni32.const 3\ni32.store\n' +
+    'i32.const 16\ni32.const 0x0a6968\ni32.store\n' +
+    'i32.const 1\ni32.const 0\ni32.const 1\ni32.const 8\ncall 1\n';
+  const wasm = jobBytes({ wasi: ['proc_exit', 'fd_write'], funcs: [{ type: VOID, body: `${hello}call 0\nend` }] });
+
+  it('fd_write: output, errno, and its micro-steps counted', async () => {
+    const result = await agreed(wasm);
+    expect(Buffer.from(result.stdout).toString()).toBe('hi\n');
+    expect(result.exitCode).toBe(0); // the errno, passed to proc_exit
+    expect(result.steps).toBeGreaterThan(1 + 9 + 5 + 1);
+  });
+
+  it('the output limit is a trap reported natively with the exact count', async () => {
+    const limits = limitsWith({ maxOutputBytes: 2 });
+    const attempt = await native(wasm, limits);
+    expect(attempt.ok).toBe(true);
+    const result = await agreed(wasm, limits);
+    expect(result).toMatchObject({ status: 'trapped', trap: TrapMessage.outputLimit });
+  });
+
+  it('a start function may call WASI (it runs after instantiation, with the memory)', async () => {
+    const withStart = jobBytes({
+      wasi: ['proc_exit', 'fd_write'],
+      funcs: [{ type: VOID, body: 'end' }, { type: VOID, body: `${hello}drop\nend` }],
+      start: 1,
+    });
+    const result = await agreed(withStart);
+    expect(Buffer.from(result.stdout).toString()).toBe('hi\n');
+  });
+});
+
+describe('instrumented modules are valid', () => {
+  const SPEC_JSON = fileURLToPath(new URL('../../../shared/wasm-spec/json/', import.meta.url));
+
+  it('for every valid spec-suite module (all instructions), V8 and our validator accept the rewrite', () => {
+    let checked = 0;
+    for (const file of readdirSync(SPEC_JSON).filter((f) => f.endsWith('.wasm'))) {
+      const bytes = new Uint8Array(readFileSync(SPEC_JSON + file));
+      let m: Module;
+      let info;
+      try {
+        m = decodeModule(bytes);
+        info = validateModule(m);
+      } catch {
+        continue;
+      }
+      if (!WebAssembly.validate(bytes)) continue; // beyond what V8 takes (e.g. huge locals)
+      const out = encodeModule(instrumentJob(m, info, DEFAULT_LIMITS).module);
+      expect(WebAssembly.validate(out), file).toBe(true);
+      validateModule(decodeModule(out));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('float arithmetic gains exactly one canonicalisation each', () => {
+    const m = jobModule({ funcs: [{ type: VOID, locals: [F64], body: 'local.get 0\nf64.sqrt\nf64.neg\ndrop\nend' }] });
+    const info = validateModule(m);
+    const body = instrumentJob(m, info, DEFAULT_LIMITS).module.funcs[0].body;
+    expect(body.filter((ins) => ins.op === 0x44 /* f64.const */ && ins.c === 0x7ff8000000000000n)).toHaveLength(1);
+  });
+});
+
+describe('fixtures', () => {
+  const fixtures = loadFixtures();
+
+  it('every non-trapping fixture runs natively to its expected output', async () => {
+    for (const f of fixtures.filter((x) => !x.expected.trapped)) {
+      const attempt = await native(f.wasm, limitsWith(), { input: f.input, args: f.args });
+      if (!attempt.ok) throw new Error(`${f.name}: fell back: ${attempt.reason}`);
+      expect(attempt.result.exitCode, f.name).toBe(f.expected.exitCode);
+      expect(Buffer.from(attempt.result.stdout).equals(Buffer.from(f.expected.stdout)), f.name).toBe(true);
+      expect(Buffer.from(attempt.result.stderr).equals(Buffer.from(f.expected.stderr)), f.name).toBe(true);
+    }
+  });
+
+  // Small argv variants keep the interpreter's side of the comparison fast.
+  const SMALL: Record<string, string[]> = { loop: ['loop', '3000'], nbody: ['nbody', '30'] };
+  const QUICK = new Set(['cat_iov', 'exit_code', 'floats32', 'loop', 'nbody']);
+
+  it('agree with the interpreter, step for step', async () => {
+    for (const f of fixtures.filter((x) => QUICK.has(x.name))) {
+      await agreed(f.wasm, limitsWith(), { input: f.input, args: SMALL[f.name] ?? f.args });
+    }
+  });
+
+  it('every trap of the trap fixture is a fallback', async () => {
+    const f = fixtures.find((x) => x.name === 'trap');
+    if (f === undefined) throw new Error('no trap fixture');
+    const limits = limitsWith();
+    for (const kind of Object.keys(TRAP_KINDS)) {
+      const input = { input: f.input, args: ['trap', kind] };
+      const attempt = await native(f.wasm, limits, input);
+      expect(attempt, kind).toMatchObject({ ok: false, reason: 'trap' });
+    }
+  });
+});
