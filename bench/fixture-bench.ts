@@ -1,6 +1,5 @@
 // One fixture on the three engines: V8 through node:wasi (the baseline), Verity's native
-// engine and Verity's interpreter. The engines take turns round by round, so a burst of
-// load from another process slows all three alike instead of skewing one ratio.
+// engine and Verity's interpreter, each with the fixture's own input and argv.
 // Every engine's first result is checked against the fixture's expected files (and the
 // step counts against each other): a bench that timed a wrong answer would mislead.
 
@@ -8,39 +7,41 @@ import type { Fixture, FixtureExpectation } from '../test/support/fixtures.js';
 import { jobIO, loadJob, type JobInput, type LoadedJob, type RunResult } from '../vm/job.js';
 import { attemptNative, clearNativeCache } from '../vm/native/engine.js';
 import { runLoaded, withDefaults } from '../vm/run.js';
-import { median, timed } from './stats.js';
+import { minimum, timed } from './stats.js';
 import { V8Baseline, type V8Run } from './v8-baseline.js';
 
 export interface RepeatPlan {
   /** Warm runs of V8 and of the native engine, each. */
   fastRuns: number;
-  /** Runs of the interpreter (the first one included: it has nothing to compile). */
+  /** Warm runs of the interpreter, after its first run (which warms up its JIT code). */
   interpRuns: number;
-  /** No further interpreter run starts once this much interpreter time is spent on a fixture. */
+  /** After the first warm run, none starts once this much interpreter time is spent on a fixture. */
   interpBudgetMs: number;
 }
 
 export interface FixtureBench {
   name: string;
   steps: number;
-  v8: {
+  v8: V8Summary & {
     /** compile + setup + run of the first instance. */
     firstMs: number;
-    /** Medians over the warm runs: setup, and setup + run. */
-    setupMs: number;
-    totalMs: number;
-    runs: number;
   };
   native: {
     /** The first run after clearing the cache: instrumentation, encoding, compilation, run. */
     firstMs: number;
-    /** Median of the warm runs (compiled module cached; instantiation and host included). */
+    /** Best warm run (compiled module cached; instantiation and host included). */
     warmMs: number;
     runs: number;
     /** Why the native engine hands this job to the interpreter; null when it finishes it. */
     fallback: string | null;
   };
-  interp: { ms: number; runs: number };
+  interp: {
+    /** The first run: V8 has not yet optimised the interpreter for this module's instruction mix. */
+    firstMs: number;
+    /** Best warm run. */
+    ms: number;
+    runs: number;
+  };
   /** Wrong results or disagreeing step counts; empty when all is well. */
   problems: string[];
 }
@@ -56,8 +57,9 @@ export async function benchFixture(fixture: Fixture, plan: RepeatPlan): Promise<
   const job = loadJob(fixture.wasm);
   const input: JobInput = { input: fixture.input, args: fixture.args };
   const problems: string[] = [];
-  const check = (engine: string, outcome: Outcome): void =>
+  const check = (engine: string, outcome: Outcome): void => {
     problems.push(...mismatches(`${fixture.name}: ${engine}`, outcome, fixture.expected));
+  };
 
   const { baseline, compileMs } = await V8Baseline.create(fixture.wasm, fixture.input, fixture.args);
   try {
@@ -69,34 +71,28 @@ export async function benchFixture(fixture: Fixture, plan: RepeatPlan): Promise<
     check('native', fromResult(nativeFirst.value));
     const fallback = await nativeFallback(job, input);
 
+    // The interpreter runs after the other two, on its own, because the garbage it leaves
+    // would otherwise be collected during the next V8 or native run.
+    const { v8Runs, nativeMs } = await alternateV8AndNative(baseline, job, input, plan.fastRuns);
+
     const interpFirst = await timed(() => runLoaded(job, input, { engine: 'interp' }));
     check('interp', fromResult(interpFirst.value));
     if (interpFirst.value.steps !== nativeFirst.value.steps) {
       problems.push(`${fixture.name}: steps differ: native ${nativeFirst.value.steps}, interp ${interpFirst.value.steps}`);
     }
-
-    const v8Runs: V8Run[] = [];
-    const nativeMs: number[] = [];
-    const interpMs = [interpFirst.ms];
-    const interpSpent = (): number => interpMs.reduce((a, b) => a + b, 0);
-    for (let round = 0; round < plan.fastRuns; round++) {
-      v8Runs.push(await baseline.run());
-      nativeMs.push((await timed(() => runNative(job, input))).ms);
-      if (interpMs.length < plan.interpRuns && interpSpent() < plan.interpBudgetMs) {
-        interpMs.push((await timed(() => runLoaded(job, input, { engine: 'interp' }))).ms);
-      }
+    const interpMs: number[] = [];
+    let interpSpent = interpFirst.ms;
+    while (interpMs.length === 0 || (interpMs.length < plan.interpRuns && interpSpent < plan.interpBudgetMs)) {
+      const run = await timed(() => runLoaded(job, input, { engine: 'interp' }));
+      interpMs.push(run.ms);
+      interpSpent += run.ms;
     }
     return {
       name: fixture.name,
       steps: nativeFirst.value.steps,
-      v8: {
-        firstMs: compileMs + v8First.setupMs + v8First.runMs,
-        setupMs: median(v8Runs.map((r) => r.setupMs)),
-        totalMs: median(v8Runs.map((r) => r.setupMs + r.runMs)),
-        runs: v8Runs.length,
-      },
-      native: { firstMs: nativeFirst.ms, warmMs: median(nativeMs), runs: nativeMs.length, fallback },
-      interp: { ms: median(interpMs), runs: interpMs.length },
+      v8: { firstMs: compileMs + v8First.setupMs + v8First.runMs, ...summarizeV8(v8Runs) },
+      native: { firstMs: nativeFirst.ms, warmMs: minimum(nativeMs), runs: nativeMs.length, fallback },
+      interp: { firstMs: interpFirst.ms, ms: minimum(interpMs), runs: interpMs.length },
       problems,
     };
   } finally {
@@ -104,12 +100,52 @@ export async function benchFixture(fixture: Fixture, plan: RepeatPlan): Promise<
   }
 }
 
-function runNative(job: LoadedJob, input: JobInput): Promise<RunResult> {
+/**
+ * The best of the warm runs, each part on its own: the machine is shared (other engineers'
+ * test runs, two cores), and another process can only ever add time to a run.
+ */
+export interface V8Summary {
+  /** Best setup, best run alone, best setup + run. */
+  setupMs: number;
+  runMs: number;
+  totalMs: number;
+  runs: number;
+}
+
+export function summarizeV8(runs: readonly V8Run[]): V8Summary {
+  return {
+    setupMs: minimum(runs.map((r) => r.setupMs)),
+    runMs: minimum(runs.map((r) => r.runMs)),
+    totalMs: minimum(runs.map((r) => r.setupMs + r.runMs)),
+    runs: runs.length,
+  };
+}
+
+/**
+ * `rounds` warm runs of V8 and of the native engine, taking turns so that a burst of load
+ * from another process slows both alike instead of skewing their ratio.
+ */
+export async function alternateV8AndNative(
+  baseline: V8Baseline,
+  job: LoadedJob,
+  input: JobInput,
+  rounds: number,
+): Promise<{ v8Runs: V8Run[]; nativeMs: number[] }> {
+  const v8Runs: V8Run[] = [];
+  const nativeMs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    v8Runs.push(await baseline.run());
+    nativeMs.push((await timed(() => runNative(job, input))).ms);
+  }
+  return { v8Runs, nativeMs };
+}
+
+export function runNative(job: LoadedJob, input: JobInput): Promise<RunResult> {
   return runLoaded(job, input, { engine: 'native' });
 }
 
 /** Asks the native engine directly (untimed) whether it finishes this job or falls back. */
-async function nativeFallback(job: LoadedJob, input: JobInput): Promise<string | null> {
+export async function nativeFallback(job: LoadedJob, input: JobInput): Promise<string | null> {
   const limits = withDefaults();
   const attempt = await attemptNative(job, jobIO(input, limits), limits);
   return attempt.ok ? null : attempt.reason;

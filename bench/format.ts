@@ -8,6 +8,11 @@ export function formatMs(ms: number): string {
   return ms.toFixed(2);
 }
 
+/** A signed difference in milliseconds: +12.3, -4.52. */
+export function formatDelta(ms: number): string {
+  return (ms < 0 ? '-' : '+') + formatMs(Math.abs(ms));
+}
+
 /** An integer with thousands separators: 103,237,035. */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');

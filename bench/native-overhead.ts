@@ -1,6 +1,7 @@
 // What the native engine's instrumentation costs: each fixture run on V8 as compiled
 // (the same WASI host, no counting) and through the native engine (instrumented), best of
-// several runs after a warm-up so both sides run optimized code. Compilation is excluded.
+// several measurements after a warm-up so both sides run optimized code. Compilation is
+// excluded; instantiation and the host are included on both sides.
 //
 //   npm run build && node dist/bench/native-overhead.js [fixture...]   (default: loop nn_int8)
 
@@ -44,15 +45,23 @@ async function runUninstrumented(module: WebAssembly.Module, io: JobIO): Promise
   }
 }
 
-async function best(run: () => Promise<void>): Promise<number> {
-  await run(); // warm-up: lets V8 tier up
+/** Best time per run (ms) over RUNS measurements of `reps` back-to-back runs each. */
+async function best(run: () => Promise<void>, reps: number): Promise<number> {
   let min = Infinity;
   for (let k = 0; k < RUNS; k++) {
     const t = performance.now();
-    await run();
-    min = Math.min(min, performance.now() - t);
+    for (let r = 0; r < reps; r++) await run();
+    min = Math.min(min, (performance.now() - t) / reps);
   }
   return min;
+}
+
+/** Runs per measurement so that one measurement takes about 100 ms (sub-millisecond runs are noise). */
+async function calibrate(run: () => Promise<void>): Promise<number> {
+  for (let k = 0; k < 5; k++) await run(); // warm-up: lets V8 tier up
+  const t = performance.now();
+  await run();
+  return Math.max(1, Math.ceil(100 / Math.max(performance.now() - t, 0.01)));
 }
 
 async function main(names: string[]): Promise<void> {
@@ -63,12 +72,16 @@ async function main(names: string[]): Promise<void> {
     const io = jobIO({ input: fixture.input, args: fixture.args }, limits);
     const raw = await WebAssembly.compile(new Uint8Array(fixture.wasm));
     let steps = 0;
-    const plain = await best(() => runUninstrumented(raw, io));
-    const native = await best(async () => {
+    const runPlain = (): Promise<void> => runUninstrumented(raw, io);
+    const runNative = async (): Promise<void> => {
       const attempt = await attemptNative(job, io, limits);
       if (!attempt.ok) throw new Error(`${name}: native fell back (${attempt.reason})`);
       steps = attempt.result.steps;
-    });
+    };
+    const reps = await calibrate(runPlain);
+    await calibrate(runNative);
+    const plain = await best(runPlain, reps);
+    const native = await best(runNative, reps);
     console.log(
       `${name.padEnd(10)} steps ${String(steps).padStart(11)}  V8 ${plain.toFixed(1).padStart(8)} ms  ` +
       `native ${native.toFixed(1).padStart(8)} ms  ratio ${(native / plain).toFixed(2)}  ` +

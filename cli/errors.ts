@@ -14,13 +14,13 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /**
- * Usage errors, commander's parse errors and refused WebAssembly modules (WasmError,
- * matched by name so that the VM is not loaded at startup) are the user's input: 2.
+ * Usage errors, commander's parse errors and refused WebAssembly modules (WasmError and
+ * JobError, matched by name so that the VM is not loaded at startup) are the user's input: 2.
  * Anything else is a failure of the command: 1.
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof CommanderError) return EXIT_USAGE;
-  if (error instanceof Error && error.name === 'WasmError') return EXIT_USAGE;
+  if (error instanceof Error && (error.name === 'WasmError' || error.name === 'JobError')) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 

@@ -8,7 +8,7 @@ import { WasmError } from './syntax/types.js';
 import { findWasiFunction, HostState, WASI_MODULE, type JobIO } from './host/wasi.js';
 import { IOp } from './exec/code.js';
 import { Machine } from './exec/interpret.js';
-import { instantiate, Store, type ExternVal } from './exec/store.js';
+import { instantiate, sameFuncType, Store, type ExternVal } from './exec/store.js';
 import { DEFAULT_LIMITS, type MachineLimits } from './exec/limits.js';
 import { Trap } from './exec/trap.js';
 import { Op } from './syntax/opcodes.js';
@@ -39,11 +39,6 @@ export class JobError extends Error {
   }
 }
 
-function sameType(a: FuncType, b: { params: readonly number[]; results: readonly number[] }): boolean {
-  return a.params.length === b.params.length && a.results.length === b.results.length &&
-    a.params.every((t, i) => t === b.params[i]) && a.results.every((t, i) => t === b.results[i]);
-}
-
 /** Decodes, validates and checks the job ABI. Throws WasmError or JobError. */
 export function loadJob(wasm: Uint8Array): LoadedJob {
   const module = decodeModule(wasm);
@@ -55,7 +50,7 @@ export function loadJob(wasm: Uint8Array): LoadedJob {
     }
     const wasi = imp.module === WASI_MODULE ? findWasiFunction(imp.name) : undefined;
     if (!wasi) throw new JobError(`unsupported import ${name}: not in Verity's deterministic WASI subset`);
-    if (!sameType(module.types[imp.desc.typeIdx], wasi)) {
+    if (!sameFuncType(module.types[imp.desc.typeIdx], wasi)) {
       throw new JobError(`import ${name} has the wrong signature`);
     }
   }

@@ -96,6 +96,8 @@ export interface JobSpec {
   datas?: Uint8Array[];
   /** Defined-function index (0 = first defined function) of the start function. */
   start?: number;
+  /** Export the memory as `memory` (default true). */
+  exportMemory?: boolean;
 }
 
 const WASI_TYPES: Record<string, FuncType> = {
@@ -126,7 +128,7 @@ export function jobModule(spec: JobSpec): Module {
     if (f.export !== undefined) exports.push({ name: f.export, kind: 'func', index: wasi.length + k });
   });
   if (!exports.some((e) => e.name === '_start')) exports.push({ name: '_start', kind: 'func', index: wasi.length });
-  exports.push({ name: 'memory', kind: 'memory', index: 0 });
+  if (spec.exportMemory ?? true) exports.push({ name: 'memory', kind: 'memory', index: 0 });
   const refFunc = (k: number): Instr[] => [{ op: Op.ref_func, offset: 0, a: k }];
   const elems: ElemSegment[] = [];
   if (spec.table?.elems) {

@@ -317,6 +317,13 @@ describe('limits', () => {
     expect(result).toMatchObject({ status: 'out-of-steps', steps: 1000 });
   });
 
+  it('the compilation cache keys on the limits baked into the module', async () => {
+    const wasm = startOnly('i32.const 100\nlocal.set 0\nloop\nlocal.get 0\ni32.const 1\ni32.sub\nlocal.tee 0\nbr_if 0\nend\nend');
+    expect((await native(wasm)).ok).toBe(true);
+    expect(await native(wasm, limitsWith({ maxSteps: 100 }))).toMatchObject({ ok: false, reason: 'out-of-steps' });
+    expect((await native(wasm)).ok).toBe(true);
+  });
+
   describe('stack units', () => {
     // f(n) = n ? f(n-1) : (); F(f) = 1 + 1 param + max height 2 = 4; F(_start) = 1 + 1 = 2.
     const recurse = (n: number): Uint8Array => jobBytes({
@@ -375,6 +382,18 @@ describe('WASI through the shared host', () => {
     expect(result).toMatchObject({ status: 'trapped', trap: TrapMessage.outputLimit });
   });
 
+  it('WASI sees exactly the memory the program has, after a grow, exported as memory or not', async () => {
+    // grow 1 -> 3 pages, then fd_write with its iovec array at page 3 + 100: in bounds only after the grow
+    const body = (at: number): string => 'i32.const 2\nmemory.grow\ndrop\n' +
+      `i32.const 1\ni32.const ${at}\ni32.const 1\ni32.const 8\ncall 1\ncall 0\nend`;
+    for (const exportMemory of [true, false]) {
+      const inside = jobBytes({ wasi: ['proc_exit', 'fd_write'], funcs: [{ type: VOID, body: body(2 * 65536 + 100) }], exportMemory });
+      expect((await agreed(inside)).exitCode).toBe(0);
+      const outside = jobBytes({ wasi: ['proc_exit', 'fd_write'], funcs: [{ type: VOID, body: body(3 * 65536 + 100) }], exportMemory });
+      expect((await agreed(outside)).exitCode).toBe(21); // EFAULT
+    }
+  });
+
   it('a start function may call WASI (it runs after instantiation, with the memory)', async () => {
     const withStart = jobBytes({
       wasi: ['proc_exit', 'fd_write'],
@@ -431,17 +450,13 @@ describe('fixtures', () => {
     }
   });
 
-  // Small argv variants keep the interpreter's side of the comparison fast.
-  const SMALL: Record<string, string[]> = { loop: ['loop', '3000'], nbody: ['nbody', '30'] };
-  const QUICK = new Set(['cat_iov', 'exit_code', 'floats32', 'loop', 'nbody']);
-
   it('agree with the interpreter, step for step', async () => {
-    for (const f of fixtures.filter((x) => QUICK.has(x.name))) {
-      await agreed(f.wasm, limitsWith(), { input: f.input, args: SMALL[f.name] ?? f.args });
+    for (const f of fixtures.filter((x) => !x.expected.trapped)) {
+      await agreed(f.wasm, limitsWith(), { input: f.input, args: f.args });
     }
   });
 
-  it('every trap of the trap fixture is a fallback', async () => {
+  it('every trap of the trap fixture is a fallback to the interpreter', async () => {
     const f = fixtures.find((x) => x.name === 'trap');
     if (f === undefined) throw new Error('no trap fixture');
     const limits = limitsWith();
@@ -450,5 +465,15 @@ describe('fixtures', () => {
       const attempt = await native(f.wasm, limits, input);
       expect(attempt, kind).toMatchObject({ ok: false, reason: 'trap' });
     }
+    const job = loadJob(f.wasm);
+    const input = { input: f.input, args: f.args };
+    let fellBack = 0;
+    const result = await runNative(job, jobIO(input, limits), limits, () => {
+      fellBack++;
+      return runInterpreted(job, input, limits);
+    });
+    expect(fellBack).toBe(1);
+    expect(result).toMatchObject({ status: 'trapped', trap: f.expected.trapMessage });
+    expect(Buffer.from(result.stdout).equals(Buffer.from(f.expected.stdout))).toBe(true);
   });
 });

@@ -1,28 +1,61 @@
-// The official WebAssembly spec suite on the interpreter (through test/spec/harness.ts,
-// the runner behind `npm run spec`), and checks that the harness itself can fail.
+// The official WebAssembly spec suite on the interpreter and on the native engine
+// (through test/spec/harness.ts, the runner behind `npm run spec`), the two engines
+// compared with each other, and checks that the harness itself can fail.
 
 import { describe, expect, it } from 'vitest';
+import { differentialEngine } from './differential.js';
 import {
   defaultSpecDir, interpreterEngine, listScripts, runCommands, runSuite,
-  type ScriptCommand, type ScriptResult,
+  type ScriptCommand, type ScriptResult, type SpecEngine, type SuiteResult,
 } from './harness.js';
+import { nativeEngine } from './native-engine.js';
 
 const SPEC_DIR = defaultSpecDir();
 
 /** Every assert_* command of the 90 scripts except the 567 text-format assert_malformed. */
 const BINARY_ASSERTIONS = 26_058;
 const TEXT_ASSERTIONS = 567;
+/** Of those, the assert_return / assert_trap / assert_uninstantiable / assert_unlinkable. */
+const NATIVE_ASSERTIONS = 23_832;
+/** assert_malformed, assert_invalid (no engine runs code) and assert_exhaustion. */
+const NOT_NATIVE = 2_226;
+/**
+ * Traps V8 words alike for several of ours, matched by kind family: "null function or
+ * function signature mismatch" (uninitialized element / indirect call type mismatch),
+ * "float unrepresentable in integer range" (invalid conversion / integer overflow),
+ * "table index is out of bounds" (undefined element / out of bounds table access).
+ */
+const NATIVE_LOOSE_TRAPS = 1_952;
+
+function failuresOf(suite: SuiteResult): string[] {
+  return suite.scripts.flatMap((s) => s.failures.map((f) => `${s.name}.wast:${f.line}: ${f.command}: ${f.reason}`));
+}
 
 describe('spec suite', () => {
   it('passes every binary-relevant assertion on the interpreter', () => {
     const scripts = listScripts(SPEC_DIR);
     expect(scripts).toHaveLength(90);
     const suite = runSuite(interpreterEngine, scripts);
-    const failures = suite.scripts.flatMap((s) => s.failures.map((f) => `${s.name}.wast:${f.line}: ${f.command}: ${f.reason}`));
-    expect(failures).toEqual([]);
+    expect(failuresOf(suite)).toEqual([]);
     expect(suite.failed).toBe(0);
     expect(suite.passed).toBe(BINARY_ASSERTIONS);
     expect(suite.skippedText).toBe(TEXT_ASSERTIONS);
+  });
+
+  it('passes every assert_return and assert_trap on the native engine', () => {
+    const suite = runSuite(nativeEngine, listScripts(SPEC_DIR));
+    expect(failuresOf(suite)).toEqual([]);
+    expect(suite.failed).toBe(0);
+    expect(suite.passed).toBeGreaterThan(20_000);
+    expect(suite.passed).toBe(NATIVE_ASSERTIONS);
+    expect(suite.skippedEngine).toBe(NOT_NATIVE);
+    expect(suite.looseTraps).toBe(NATIVE_LOOSE_TRAPS);
+  });
+
+  it('gets the same bits and traps from both engines on every command', () => {
+    const suite = runSuite(differentialEngine(interpreterEngine, nativeEngine), listScripts(SPEC_DIR));
+    expect(failuresOf(suite)).toEqual([]);
+    expect(suite.passed).toBe(NATIVE_ASSERTIONS);
   });
 });
 
@@ -37,8 +70,17 @@ function f32Call(field: string, argBits: number, expected: string | undefined, l
   };
 }
 
-function run(commands: ScriptCommand[]): ScriptResult {
-  return runCommands(interpreterEngine, SPEC_DIR, 'probe', commands);
+function run(commands: ScriptCommand[], engine: SpecEngine<unknown> = interpreterEngine as SpecEngine<unknown>): ScriptResult {
+  return runCommands(engine, SPEC_DIR, 'probe', commands);
+}
+
+function f32Add(a: number, b: number, expected: string, line: number): ScriptCommand {
+  const arg = (bits: number) => ({ type: 'f32', value: String(bits) });
+  return {
+    type: 'assert_return', line,
+    action: { type: 'invoke', field: 'add', args: [arg(a), arg(b)] },
+    expected: [{ type: 'f32', value: expected }],
+  };
 }
 
 describe('harness', () => {
@@ -122,5 +164,77 @@ describe('harness', () => {
     expect(r.failures.map((f) => f.line)).toEqual([2, 3]);
     expect(r.failures[0].reason).toMatch(/^wrong number or types of arguments/);
     expect(r.failures[1].reason).toBe('unknown export "nope"');
+  });
+});
+
+describe('native engine', () => {
+  const native = nativeEngine as SpecEngine<unknown>;
+
+  it('passes float bits through exactly and follows the NaN rule', () => {
+    const signaling = 0x7fa00001;
+    const r = run([
+      f32Module,
+      f32Call('abs', signaling, String(signaling), 2), // a JS number would not keep these bits
+      f32Call('neg', 0x3f800000, String(0xbf800000), 3),
+      f32Call('neg', 0x3f800000, String(0xbf800001), 4),
+      { type: 'module', line: 5, filename: 'f32.0.wasm' },
+      // -0 + (negative signaling NaN): V8 alone gives 0xffe00000, the NaN rule 0x7fc00000.
+      f32Add(0x80000000, 0xffa00000, String(0x7fc00000), 6),
+      f32Add(0x80000000, 0xffa00000, String(0xffe00000), 7),
+    ], native);
+    expect(r.passed).toBe(3);
+    expect(r.failures.map((f) => f.line)).toEqual([4, 7]);
+    expect(r.failures[0].reason).toContain('f32:0xbf800000');
+  });
+
+  it('matches a trap V8 cannot name exactly by kind family, and counts it', () => {
+    const trunc = (text: string, line: number): ScriptCommand => ({
+      type: 'assert_trap', line, text,
+      action: { type: 'invoke', field: 'i32.trunc_f32_s', args: [{ type: 'f32', value: String(0x7fc00000) }] },
+      expected: [{ type: 'i32' }],
+    });
+    const divide: ScriptCommand = {
+      type: 'assert_trap', line: 5, text: 'integer divide by zero',
+      action: { type: 'invoke', field: 'div_s', args: [{ type: 'i32', value: '1' }, { type: 'i32', value: '0' }] },
+      expected: [{ type: 'i32' }],
+    };
+    const r = run([
+      { type: 'module', line: 1, filename: 'conversions.0.wasm' },
+      trunc('invalid conversion to integer', 2),
+      trunc('integer overflow', 3), // V8 words both alike
+      trunc('integer divide by zero', 4),
+      { type: 'module', line: 5, filename: 'i32.0.wasm' },
+      divide, // named exactly: not loose
+    ], native);
+    expect(r.passed).toBe(3);
+    expect(r.looseTraps).toBe(2);
+    expect(r.failures.map((f) => f.line)).toEqual([4]);
+  });
+
+  it('is not scored on assertions it does not run', () => {
+    const r = run([
+      { type: 'assert_malformed', line: 1, filename: 'binary.4.wasm', text: 'unexpected end', module_type: 'binary' },
+      { type: 'assert_invalid', line: 2, filename: 'select.1.wasm', text: 'type mismatch', module_type: 'binary' },
+    ], native);
+    expect([r.passed, r.failed, r.skippedEngine]).toEqual([0, 0, 2]);
+  });
+
+  it('is reported when it disagrees with the interpreter', () => {
+    // An engine one bit off: every result differs, though each still looks like a value.
+    const offByOne: SpecEngine<unknown> = {
+      name: 'off-by-one',
+      newSession: () => {
+        const inner = interpreterEngine.newSession();
+        return {
+          instantiate: (bytes, m, info) => inner.instantiate(bytes, m, info),
+          register: (name, inst) => inner.register(name, inst as never),
+          invoke: (inst, field, args) => inner.invoke(inst as never, field, args).map((v) => ({ ...v, bits: v.bits ^ 1n })),
+          getGlobal: (inst, field) => inner.getGlobal(inst as never, field),
+        };
+      },
+    };
+    const r = run([f32Module, f32Call('abs', 0x7fc00000, 'nan:arithmetic', 2)], differentialEngine(interpreterEngine, offByOne) as SpecEngine<unknown>);
+    expect(r.failures.map((f) => f.line)).toEqual([2]);
+    expect(r.failures[0].reason).toMatch(/^engines disagree: \(f32:0x7fc00000\) vs \(f32:0x7fc00001\)/);
   });
 });

@@ -133,32 +133,47 @@ export class Machine {
    * `maxSteps` steps in total (status `out-of-steps`).
    */
   run(): void {
-    if (this.status !== 'running') return;
-    const store = this.store;
-    const code = store.code.words;
+    while (this.status === 'running') {
+      if (this.steps >= this.maxSteps) {
+        this.status = 'out-of-steps';
+        break;
+      }
+      this.runChunk(Math.min(this.maxSteps - this.steps, CHUNK_STEPS));
+    }
+  }
+
+  /**
+   * The step loop, for at most `budget` steps (fewer if the machine halts). The budget
+   * is chunked so that the step counter of the loop stays a small integer for V8.
+   *
+   * Only the frequent instructions are written out here: V8 delays optimizing a function
+   * in proportion to its size and re-optimizes it whenever a case runs for the first
+   * time, so a small loop gets fast far sooner. Pure numeric instructions go to
+   * `unaryOp` / `binaryOp`, everything that touches more state to `execRare`.
+   * The stack pointer is kept in words here (`s` = 2 * sp).
+   */
+  private runChunk(budget: number): void {
+    const start = this.steps;
+    const code = this.store.code.words;
     const w = this.stack;
     const f32 = this.f32;
     const f64 = this.f64;
-    const globals = store.globals;
-    const tables = store.tables;
-    const funcs = store.funcs;
-    const limit = this.maxSteps;
+    const globals = this.store.globals;
+    const tables = this.store.tables;
+    const funcs = this.store.funcs;
+    let n = 0; // steps executed in this chunk
     let pc = this.pc;
-    let sp = this.sp;
-    let fp = this.fp;
-    let steps = this.steps;
-    let mem = this.mem;
-    let bytes = mem.bytes;
-    let dv = mem.view;
-    let memSize = mem.size;
+    let s = this.sp * 2;
+    let fw = this.fp * 2;
+    let bytes = this.mem.bytes;
+    let dv = this.mem.view;
+    let memSize = this.mem.size;
+    // True while an out-of-line method owns the state (this.pc/sp/steps are current).
+    let synced = false;
 
     try {
-      loop: for (;;) {
-        if (steps >= limit) {
-          this.status = 'out-of-steps';
-          break;
-        }
-        steps++;
+      loop: while (n < budget) {
+        n++;
         const base = pc * CODE_WIDTH;
         const op = code[base];
         switch (op) {
@@ -172,55 +187,49 @@ export class Machine {
             pc++;
             break;
           case Op.if:
-            sp--;
-            pc = w[sp * 2] !== 0 ? pc + 1 : code[base + 1];
+            s -= 2;
+            pc = w[s] !== 0 ? pc + 1 : code[base + 1];
             break;
           case Op.else:
             pc = code[base + 1];
             break;
           case Op.br_if:
-            sp--;
-            if (w[sp * 2] === 0) {
+            s -= 2;
+            if (w[s] === 0) {
               pc++;
               break;
             }
           // falls through: the branch is taken
           case Op.br: {
             const target = code[base + 1];
-            const arity = code[base + 2];
             if (target === RETURN_TARGET) {
-              sp = this.leave(sp);
-              pc = this.pc; fp = this.fp; mem = this.mem; bytes = mem.bytes; dv = mem.view; memSize = mem.size;
+              s = this.leave(s >> 1) * 2;
+              pc = this.pc; fw = this.fp * 2; bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
               break;
             }
-            const to = fp + code[base + 3];
-            if (to !== sp - arity) w.copyWithin(to * 2, (sp - arity) * 2, sp * 2);
-            sp = to + arity;
+            s = unwind(w, s, fw + code[base + 3] * 2, code[base + 2]);
             pc = target;
             break;
           }
           case Op.br_table: {
-            sp--;
+            s -= 2;
             const count = code[base + 1];
-            const i = w[sp * 2] >>> 0;
+            const i = w[s] >>> 0;
             const row = (pc + 1 + (i < count ? i : count)) * CODE_WIDTH;
             const target = code[row + 1];
-            const arity = code[row + 2];
             if (target === RETURN_TARGET) {
-              sp = this.leave(sp);
-              pc = this.pc; fp = this.fp; mem = this.mem; bytes = mem.bytes; dv = mem.view; memSize = mem.size;
+              s = this.leave(s >> 1) * 2;
+              pc = this.pc; fw = this.fp * 2; bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
               break;
             }
-            const to = fp + code[row + 3];
-            if (to !== sp - arity) w.copyWithin(to * 2, (sp - arity) * 2, sp * 2);
-            sp = to + arity;
+            s = unwind(w, s, fw + code[row + 3] * 2, code[row + 2]);
             pc = target;
             break;
           }
           case Op.return:
           case IOp.END_FUNC:
-            sp = this.leave(sp);
-            pc = this.pc; fp = this.fp; mem = this.mem; bytes = mem.bytes; dv = mem.view; memSize = mem.size;
+            s = this.leave(s >> 1) * 2;
+            pc = this.pc; fw = this.fp * 2; bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
             break;
           case Op.call_indirect:
           case Op.call: {
@@ -228,622 +237,553 @@ export class Machine {
             if (op === Op.call) addr = code[base + 1];
             else {
               const table = tables[code[base + 1]];
-              sp--;
-              const i = w[sp * 2] >>> 0;
+              s -= 2;
+              const i = w[s] >>> 0;
               if (i >= table.size) throw new Trap(TrapMessage.undefinedElement);
               addr = table.elems[i];
               if (addr === NULL_REF) throw new Trap(TrapMessage.uninitializedElement);
               if (funcs[addr].typeId !== code[base + 2]) throw new Trap(TrapMessage.indirectCallTypeMismatch);
               if (funcs[addr].kind !== 'wasm') {
-                this.steps = steps;
-                this.pc = pc;
-                sp = this.callHost(addr, sp);
-                steps = this.steps;
+                this.pc = pc; this.sp = s >> 1; this.steps = start + n; synced = true;
+                this.hostCall(addr);
+                synced = false;
+                pc = this.pc; s = this.sp * 2; n = this.steps - start;
                 if (this.status !== 'running') break loop;
-                if (this.pc !== -1) break; // paused mid-call at the step budget
-                pc++;
-                mem = this.mem; bytes = mem.bytes; dv = mem.view; memSize = mem.size;
                 break;
               }
             }
-            this.fp = fp;
-            sp = this.enter(addr, sp, pc + 1);
-            pc = this.pc; fp = this.fp; mem = this.mem; bytes = mem.bytes; dv = mem.view; memSize = mem.size;
+            this.fp = fw >> 1;
+            s = this.enter(addr, s >> 1, pc + 1) * 2;
+            pc = this.pc; fw = this.fp * 2; bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
             break;
           }
-          case IOp.HOST_CALL: {
-            this.steps = steps;
-            this.pc = pc;
-            sp = this.callHost(code[base + 1], sp);
-            steps = this.steps;
-            if (this.status !== 'running') break loop; // proc_exit
-            if (this.pc !== -1) break; // paused mid-call at the step budget: pc stays
-            pc++;
-            mem = this.mem; bytes = mem.bytes; dv = mem.view; memSize = mem.size;
-            break;
-          }
-          case IOp.BOOT_EXIT:
-            this.status = 'exited';
-            this.exitCode = 0;
-            break loop;
-          case IOp.HALT:
-            this.status = 'returned';
-            break loop;
 
           // ---- parametric ----
           case Op.drop:
-            sp--;
+            s -= 2;
             pc++;
             break;
-          case Op.select: {
-            sp -= 2;
-            if (w[(sp + 1) * 2] === 0) {
-              w[(sp - 1) * 2] = w[sp * 2];
-              w[(sp - 1) * 2 + 1] = w[sp * 2 + 1];
+          case Op.select:
+            s -= 4;
+            if (w[s + 2] === 0) {
+              w[s - 2] = w[s];
+              w[s - 1] = w[s + 1];
             }
             pc++;
             break;
-          }
 
           // ---- variables ----
           case Op.local_get: {
-            const s = (fp + code[base + 1]) * 2;
-            w[sp * 2] = w[s];
-            w[sp * 2 + 1] = w[s + 1];
-            sp++;
+            const l = fw + code[base + 1] * 2;
+            w[s] = w[l];
+            w[s + 1] = w[l + 1];
+            s += 2;
             pc++;
             break;
           }
           case Op.local_set: {
-            sp--;
-            const s = (fp + code[base + 1]) * 2;
-            w[s] = w[sp * 2];
-            w[s + 1] = w[sp * 2 + 1];
+            s -= 2;
+            const l = fw + code[base + 1] * 2;
+            w[l] = w[s];
+            w[l + 1] = w[s + 1];
             pc++;
             break;
           }
           case Op.local_tee: {
-            const s = (fp + code[base + 1]) * 2;
-            w[s] = w[sp * 2 - 2];
-            w[s + 1] = w[sp * 2 - 1];
+            const l = fw + code[base + 1] * 2;
+            w[l] = w[s - 2];
+            w[l + 1] = w[s - 1];
             pc++;
             break;
           }
           case Op.global_get: {
             const g = code[base + 1] * 2;
-            w[sp * 2] = globals[g];
-            w[sp * 2 + 1] = globals[g + 1];
-            sp++;
+            w[s] = globals[g];
+            w[s + 1] = globals[g + 1];
+            s += 2;
             pc++;
             break;
           }
           case Op.global_set: {
-            sp--;
+            s -= 2;
             const g = code[base + 1] * 2;
-            globals[g] = w[sp * 2];
-            globals[g + 1] = w[sp * 2 + 1];
+            globals[g] = w[s];
+            globals[g + 1] = w[s + 1];
             pc++;
             break;
           }
-
-          // ---- tables ----
-          case Op.table_get: {
-            const t = tables[code[base + 1]];
-            const i = w[sp * 2 - 2] >>> 0;
-            if (i >= t.size) throw new Trap(TrapMessage.tableOutOfBounds);
-            w[sp * 2 - 2] = t.elems[i];
-            w[sp * 2 - 1] = 0;
-            pc++;
-            break;
-          }
-          case Op.table_set: {
-            const t = tables[code[base + 1]];
-            sp -= 2;
-            const i = w[sp * 2] >>> 0;
-            if (i >= t.size) throw new Trap(TrapMessage.tableOutOfBounds);
-            t.elems[i] = w[sp * 2 + 2];
-            pc++;
-            break;
-          }
-          case P + 0x10: // table.size
-            w[sp * 2] = tables[code[base + 1]].size;
-            w[sp * 2 + 1] = 0;
-            sp++;
-            pc++;
-            break;
-          case P + 0x0f: { // table.grow
-            sp--;
-            const t = tables[code[base + 1]];
-            const n = w[sp * 2] >>> 0;
-            w[sp * 2 - 2] = t.grow(n, w[sp * 2 - 2]);
-            w[sp * 2 - 1] = 0;
-            pc++;
-            break;
-          }
-          case P + 0x11: { // table.fill  i ref n
-            const t = tables[code[base + 1]];
-            const j = (sp - 3) * 2;
-            const i = w[j] >>> 0;
-            const ref = w[j + 2];
-            const n = w[j + 4] >>> 0;
-            if (i + n > t.size) throw new Trap(TrapMessage.tableOutOfBounds);
-            if (n === 0) { sp -= 3; pc++; break; }
-            if (n - 1 <= limit - steps) {
-              t.elems.fill(ref, i, i + n);
-              steps += n - 1;
-              sp -= 3; pc++;
-              break;
-            }
-            t.elems[i] = ref;
-            w[j] = i + 1;
-            w[j + 4] = n - 1;
-            break;
-          }
-          case P + 0x0e: { // table.copy dst src  d s n
-            const td = tables[code[base + 1]];
-            const ts = tables[code[base + 2]];
-            const j = (sp - 3) * 2;
-            const d = w[j] >>> 0;
-            const s = w[j + 2] >>> 0;
-            const n = w[j + 4] >>> 0;
-            if (s + n > ts.size || d + n > td.size) throw new Trap(TrapMessage.tableOutOfBounds);
-            if (n === 0) { sp -= 3; pc++; break; }
-            if (n - 1 <= limit - steps) {
-              if (td === ts) td.elems.copyWithin(d, s, s + n);
-              else td.elems.set(ts.elems.subarray(s, s + n), d);
-              steps += n - 1;
-              sp -= 3; pc++;
-              break;
-            }
-            if (d <= s) {
-              td.elems[d] = ts.elems[s];
-              w[j] = d + 1;
-              w[j + 2] = s + 1;
-            } else {
-              td.elems[d + n - 1] = ts.elems[s + n - 1];
-            }
-            w[j + 4] = n - 1;
-            break;
-          }
-          case P + 0x0c: { // table.init elem table  d s n
-            const seg = store.elems[code[base + 1]];
-            const t = tables[code[base + 2]];
-            const j = (sp - 3) * 2;
-            const d = w[j] >>> 0;
-            const s = w[j + 2] >>> 0;
-            const n = w[j + 4] >>> 0;
-            if (s + n > seg.length || d + n > t.size) throw new Trap(TrapMessage.tableOutOfBounds);
-            if (n === 0) { sp -= 3; pc++; break; }
-            if (n - 1 <= limit - steps) {
-              t.elems.set(seg.subarray(s, s + n), d);
-              steps += n - 1;
-              sp -= 3; pc++;
-              break;
-            }
-            t.elems[d] = seg[s];
-            w[j] = d + 1;
-            w[j + 2] = s + 1;
-            w[j + 4] = n - 1;
-            break;
-          }
-          case P + 0x0d: // elem.drop
-            store.elems[code[base + 1]] = new Int32Array(0);
-            pc++;
-            break;
 
           // ---- memory (spec 4.4.7): effective address = u32 operand + u32 offset ----
-          case Op.i32_load: {
-            const a = (w[sp * 2 - 2] >>> 0) + (code[base + 1] >>> 0);
+          case Op.i32_load:
+          case Op.f32_load: {
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
             if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            w[sp * 2 - 2] = dv.getInt32(a, true);
+            w[s - 2] = dv.getInt32(a, true);
             pc++;
             break;
           }
           case Op.i64_load:
           case Op.f64_load: {
-            const a = (w[sp * 2 - 2] >>> 0) + (code[base + 1] >>> 0);
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
             if (a + 8 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            w[sp * 2 - 2] = dv.getInt32(a, true);
-            w[sp * 2 - 1] = dv.getInt32(a + 4, true);
-            pc++;
-            break;
-          }
-          case Op.f32_load: {
-            const a = (w[sp * 2 - 2] >>> 0) + (code[base + 1] >>> 0);
-            if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            w[sp * 2 - 2] = dv.getInt32(a, true);
+            w[s - 2] = dv.getInt32(a, true);
+            w[s - 1] = dv.getInt32(a + 4, true);
             pc++;
             break;
           }
           case Op.i32_load8_s:
-          case Op.i32_load8_u:
-          case Op.i64_load8_s:
-          case Op.i64_load8_u: {
-            const a = (w[sp * 2 - 2] >>> 0) + (code[base + 1] >>> 0);
+          case Op.i64_load8_s: {
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
             if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            const signed = op === Op.i32_load8_s || op === Op.i64_load8_s;
-            const v = signed ? (bytes[a] << 24) >> 24 : bytes[a];
-            w[sp * 2 - 2] = v;
-            w[sp * 2 - 1] = op === Op.i64_load8_s ? v >> 31 : 0;
+            const v = (bytes[a] << 24) >> 24;
+            w[s - 2] = v;
+            w[s - 1] = op === Op.i64_load8_s ? v >> 31 : 0;
+            pc++;
+            break;
+          }
+          case Op.i32_load8_u:
+          case Op.i64_load8_u: {
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
+            if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+            w[s - 2] = bytes[a];
+            w[s - 1] = 0;
             pc++;
             break;
           }
           case Op.i32_load16_s:
-          case Op.i32_load16_u:
-          case Op.i64_load16_s:
-          case Op.i64_load16_u: {
-            const a = (w[sp * 2 - 2] >>> 0) + (code[base + 1] >>> 0);
+          case Op.i64_load16_s: {
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
             if (a + 2 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            const signed = op === Op.i32_load16_s || op === Op.i64_load16_s;
-            const v = signed ? dv.getInt16(a, true) : dv.getUint16(a, true);
-            w[sp * 2 - 2] = v;
-            w[sp * 2 - 1] = op === Op.i64_load16_s ? v >> 31 : 0;
+            const v = dv.getInt16(a, true);
+            w[s - 2] = v;
+            w[s - 1] = op === Op.i64_load16_s ? v >> 31 : 0;
+            pc++;
+            break;
+          }
+          case Op.i32_load16_u:
+          case Op.i64_load16_u: {
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
+            if (a + 2 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+            w[s - 2] = dv.getUint16(a, true);
+            w[s - 1] = 0;
             pc++;
             break;
           }
           case Op.i64_load32_s:
           case Op.i64_load32_u: {
-            const a = (w[sp * 2 - 2] >>> 0) + (code[base + 1] >>> 0);
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
             if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
             const v = dv.getInt32(a, true);
-            w[sp * 2 - 2] = v;
-            w[sp * 2 - 1] = op === Op.i64_load32_s ? v >> 31 : 0;
+            w[s - 2] = v;
+            w[s - 1] = op === Op.i64_load32_s ? v >> 31 : 0;
             pc++;
             break;
           }
           case Op.i32_store:
           case Op.f32_store:
           case Op.i64_store32: {
-            sp -= 2;
-            const a = (w[sp * 2] >>> 0) + (code[base + 1] >>> 0);
+            s -= 4;
+            const a = (w[s] >>> 0) + (code[base + 1] >>> 0);
             if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            dv.setInt32(a, w[sp * 2 + 2], true);
+            dv.setInt32(a, w[s + 2], true);
             pc++;
             break;
           }
           case Op.i64_store:
           case Op.f64_store: {
-            sp -= 2;
-            const a = (w[sp * 2] >>> 0) + (code[base + 1] >>> 0);
+            s -= 4;
+            const a = (w[s] >>> 0) + (code[base + 1] >>> 0);
             if (a + 8 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            dv.setInt32(a, w[sp * 2 + 2], true);
-            dv.setInt32(a + 4, w[sp * 2 + 3], true);
+            dv.setInt32(a, w[s + 2], true);
+            dv.setInt32(a + 4, w[s + 3], true);
             pc++;
             break;
           }
           case Op.i32_store8:
           case Op.i64_store8: {
-            sp -= 2;
-            const a = (w[sp * 2] >>> 0) + (code[base + 1] >>> 0);
+            s -= 4;
+            const a = (w[s] >>> 0) + (code[base + 1] >>> 0);
             if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            bytes[a] = w[sp * 2 + 2];
+            bytes[a] = w[s + 2];
             pc++;
             break;
           }
           case Op.i32_store16:
           case Op.i64_store16: {
-            sp -= 2;
-            const a = (w[sp * 2] >>> 0) + (code[base + 1] >>> 0);
+            s -= 4;
+            const a = (w[s] >>> 0) + (code[base + 1] >>> 0);
             if (a + 2 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            dv.setInt16(a, w[sp * 2 + 2], true);
+            dv.setInt16(a, w[s + 2], true);
             pc++;
             break;
           }
-          case Op.memory_size:
-            w[sp * 2] = mem.pages;
-            w[sp * 2 + 1] = 0;
-            sp++;
-            pc++;
-            break;
-          case Op.memory_grow: {
-            w[sp * 2 - 2] = mem.grow(w[sp * 2 - 2] >>> 0);
-            bytes = mem.bytes; dv = mem.view; memSize = mem.size;
-            pc++;
-            break;
-          }
-          case P + 0x0b: { // memory.fill  d v n
-            const j = (sp - 3) * 2;
-            const d = w[j] >>> 0;
-            const v = w[j + 2] & 0xff;
-            const n = w[j + 4] >>> 0;
-            if (d + n > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            if (n === 0) { sp -= 3; pc++; break; }
-            const total = leavesTouched(d, n);
-            if (total - 1 <= limit - steps) {
-              bytes.fill(v, d, d + n);
-              steps += total - 1;
-              sp -= 3; pc++;
-              break;
-            }
-            const len = Math.min(n, LEAF_SIZE - (d % LEAF_SIZE));
-            bytes.fill(v, d, d + len);
-            w[j] = d + len;
-            w[j + 4] = n - len;
-            break;
-          }
-          case P + 0x0a: { // memory.copy  d s n
-            const j = (sp - 3) * 2;
-            const d = w[j] >>> 0;
-            const s = w[j + 2] >>> 0;
-            const n = w[j + 4] >>> 0;
-            if (s + n > memSize || d + n > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            if (n === 0) { sp -= 3; pc++; break; }
-            const total = leavesTouched(d, n);
-            if (total - 1 <= limit - steps) {
-              bytes.copyWithin(d, s, s + n);
-              steps += total - 1;
-              sp -= 3; pc++;
-              break;
-            }
-            if (d <= s) {
-              const len = Math.min(n, LEAF_SIZE - (d % LEAF_SIZE));
-              bytes.copyWithin(d, s, s + len);
-              w[j] = d + len;
-              w[j + 2] = s + len;
-              w[j + 4] = n - len;
-            } else {
-              const len = Math.min(n, ((d + n - 1) % LEAF_SIZE) + 1);
-              bytes.copyWithin(d + n - len, s + n - len, s + n);
-              w[j + 4] = n - len;
-            }
-            break;
-          }
-          case P + 0x08: { // memory.init seg  d s n
-            const seg = store.datas[code[base + 1]];
-            const j = (sp - 3) * 2;
-            const d = w[j] >>> 0;
-            const s = w[j + 2] >>> 0;
-            const n = w[j + 4] >>> 0;
-            if (s + n > seg.length || d + n > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
-            if (n === 0) { sp -= 3; pc++; break; }
-            const total = leavesTouched(d, n);
-            if (total - 1 <= limit - steps) {
-              bytes.set(seg.subarray(s, s + n), d);
-              steps += total - 1;
-              sp -= 3; pc++;
-              break;
-            }
-            const len = Math.min(n, LEAF_SIZE - (d % LEAF_SIZE));
-            bytes.set(seg.subarray(s, s + len), d);
-            w[j] = d + len;
-            w[j + 2] = s + len;
-            w[j + 4] = n - len;
-            break;
-          }
-          case P + 0x09: // data.drop
-            store.datas[code[base + 1]] = new Uint8Array(0);
-            pc++;
-            break;
 
           // ---- constants ----
           case Op.i32_const:
           case Op.f32_const:
-            w[sp * 2] = code[base + 1];
-            w[sp * 2 + 1] = 0;
-            sp++;
+            w[s] = code[base + 1];
+            w[s + 1] = 0;
+            s += 2;
             pc++;
             break;
           case Op.i64_const:
           case Op.f64_const:
-            w[sp * 2] = code[base + 1];
-            w[sp * 2 + 1] = code[base + 2];
-            sp++;
+            w[s] = code[base + 1];
+            w[s + 1] = code[base + 2];
+            s += 2;
             pc++;
             break;
 
-          // ---- i32 (spec 4.3.2) ----
-          case Op.i32_eqz: w[sp * 2 - 2] = w[sp * 2 - 2] === 0 ? 1 : 0; pc++; break;
-          case Op.i32_eq: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] === w[sp * 2] ? 1 : 0; pc++; break;
-          case Op.i32_ne: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] !== w[sp * 2] ? 1 : 0; pc++; break;
-          case Op.i32_lt_s: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] < w[sp * 2] ? 1 : 0; pc++; break;
-          case Op.i32_lt_u: sp--; w[sp * 2 - 2] = (w[sp * 2 - 2] >>> 0) < (w[sp * 2] >>> 0) ? 1 : 0; pc++; break;
-          case Op.i32_gt_s: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] > w[sp * 2] ? 1 : 0; pc++; break;
-          case Op.i32_gt_u: sp--; w[sp * 2 - 2] = (w[sp * 2 - 2] >>> 0) > (w[sp * 2] >>> 0) ? 1 : 0; pc++; break;
-          case Op.i32_le_s: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] <= w[sp * 2] ? 1 : 0; pc++; break;
-          case Op.i32_le_u: sp--; w[sp * 2 - 2] = (w[sp * 2 - 2] >>> 0) <= (w[sp * 2] >>> 0) ? 1 : 0; pc++; break;
-          case Op.i32_ge_s: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] >= w[sp * 2] ? 1 : 0; pc++; break;
-          case Op.i32_ge_u: sp--; w[sp * 2 - 2] = (w[sp * 2 - 2] >>> 0) >= (w[sp * 2] >>> 0) ? 1 : 0; pc++; break;
-          case Op.i32_clz: w[sp * 2 - 2] = Math.clz32(w[sp * 2 - 2]); pc++; break;
-          case Op.i32_ctz: w[sp * 2 - 2] = I64.i32_ctz(w[sp * 2 - 2]); pc++; break;
-          case Op.i32_popcnt: w[sp * 2 - 2] = I64.i32_popcnt(w[sp * 2 - 2]); pc++; break;
-          case Op.i32_add: sp--; w[sp * 2 - 2] = (w[sp * 2 - 2] + w[sp * 2]) | 0; pc++; break;
-          case Op.i32_sub: sp--; w[sp * 2 - 2] = (w[sp * 2 - 2] - w[sp * 2]) | 0; pc++; break;
-          case Op.i32_mul: sp--; w[sp * 2 - 2] = Math.imul(w[sp * 2 - 2], w[sp * 2]); pc++; break;
-          case Op.i32_div_s: sp--; w[sp * 2 - 2] = I64.i32_div_s(w[sp * 2 - 2], w[sp * 2]); pc++; break;
-          case Op.i32_div_u: sp--; w[sp * 2 - 2] = I64.i32_div_u(w[sp * 2 - 2], w[sp * 2]); pc++; break;
-          case Op.i32_rem_s: sp--; w[sp * 2 - 2] = I64.i32_rem_s(w[sp * 2 - 2], w[sp * 2]); pc++; break;
-          case Op.i32_rem_u: sp--; w[sp * 2 - 2] = I64.i32_rem_u(w[sp * 2 - 2], w[sp * 2]); pc++; break;
-          case Op.i32_and: sp--; w[sp * 2 - 2] &= w[sp * 2]; pc++; break;
-          case Op.i32_or: sp--; w[sp * 2 - 2] |= w[sp * 2]; pc++; break;
-          case Op.i32_xor: sp--; w[sp * 2 - 2] ^= w[sp * 2]; pc++; break;
-          case Op.i32_shl: sp--; w[sp * 2 - 2] <<= w[sp * 2]; pc++; break; // JS masks the count by 31
-          case Op.i32_shr_s: sp--; w[sp * 2 - 2] >>= w[sp * 2]; pc++; break;
-          case Op.i32_shr_u: sp--; w[sp * 2 - 2] = w[sp * 2 - 2] >>> w[sp * 2]; pc++; break;
-          case Op.i32_rotl: sp--; w[sp * 2 - 2] = I64.i32_rotl(w[sp * 2 - 2], w[sp * 2]); pc++; break;
-          case Op.i32_rotr: sp--; w[sp * 2 - 2] = I64.i32_rotr(w[sp * 2 - 2], w[sp * 2]); pc++; break;
+          // ---- i32 (spec 4.3.2); an i32 operand's high word is 0 and stays 0 ----
+          case Op.i32_eqz: w[s - 2] = w[s - 2] === 0 ? 1 : 0; pc++; break;
+          case Op.i32_eq: s -= 2; w[s - 2] = w[s - 2] === w[s] ? 1 : 0; pc++; break;
+          case Op.i32_ne: s -= 2; w[s - 2] = w[s - 2] !== w[s] ? 1 : 0; pc++; break;
+          case Op.i32_lt_s: s -= 2; w[s - 2] = w[s - 2] < w[s] ? 1 : 0; pc++; break;
+          case Op.i32_lt_u: s -= 2; w[s - 2] = (w[s - 2] >>> 0) < (w[s] >>> 0) ? 1 : 0; pc++; break;
+          case Op.i32_gt_s: s -= 2; w[s - 2] = w[s - 2] > w[s] ? 1 : 0; pc++; break;
+          case Op.i32_gt_u: s -= 2; w[s - 2] = (w[s - 2] >>> 0) > (w[s] >>> 0) ? 1 : 0; pc++; break;
+          case Op.i32_le_s: s -= 2; w[s - 2] = w[s - 2] <= w[s] ? 1 : 0; pc++; break;
+          case Op.i32_le_u: s -= 2; w[s - 2] = (w[s - 2] >>> 0) <= (w[s] >>> 0) ? 1 : 0; pc++; break;
+          case Op.i32_ge_s: s -= 2; w[s - 2] = w[s - 2] >= w[s] ? 1 : 0; pc++; break;
+          case Op.i32_ge_u: s -= 2; w[s - 2] = (w[s - 2] >>> 0) >= (w[s] >>> 0) ? 1 : 0; pc++; break;
+          case Op.i32_add: s -= 2; w[s - 2] = (w[s - 2] + w[s]) | 0; pc++; break;
+          case Op.i32_sub: s -= 2; w[s - 2] = (w[s - 2] - w[s]) | 0; pc++; break;
+          case Op.i32_mul: s -= 2; w[s - 2] = Math.imul(w[s - 2], w[s]); pc++; break;
+          case Op.i32_and: s -= 2; w[s - 2] &= w[s]; pc++; break;
+          case Op.i32_or: s -= 2; w[s - 2] |= w[s]; pc++; break;
+          case Op.i32_xor: s -= 2; w[s - 2] ^= w[s]; pc++; break;
+          case Op.i32_shl: s -= 2; w[s - 2] <<= w[s]; pc++; break; // JS masks the count by 31
+          case Op.i32_shr_s: s -= 2; w[s - 2] >>= w[s]; pc++; break;
+          case Op.i32_shr_u: s -= 2; w[s - 2] = w[s - 2] >>> w[s]; pc++; break;
+          case Op.i32_rotl: {
+            s -= 2;
+            const x = w[s - 2];
+            const k = w[s];
+            w[s - 2] = (x << k) | (x >>> (32 - k));
+            pc++;
+            break;
+          }
 
-          // ---- i64 (on word pairs) ----
-          case Op.i64_eqz: I64.i64_eqz(w, sp * 2 - 2); pc++; break;
-          case Op.i64_eq: sp--; I64.i64_eq(w, sp * 2 - 2); pc++; break;
-          case Op.i64_ne: sp--; I64.i64_ne(w, sp * 2 - 2); pc++; break;
-          case Op.i64_lt_s: sp--; I64.i64_lt_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_lt_u: sp--; I64.i64_lt_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_gt_s: sp--; I64.i64_gt_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_gt_u: sp--; I64.i64_gt_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_le_s: sp--; I64.i64_le_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_le_u: sp--; I64.i64_le_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_ge_s: sp--; I64.i64_ge_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_ge_u: sp--; I64.i64_ge_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_clz: I64.i64_clz(w, sp * 2 - 2); pc++; break;
-          case Op.i64_ctz: I64.i64_ctz(w, sp * 2 - 2); pc++; break;
-          case Op.i64_popcnt: I64.i64_popcnt(w, sp * 2 - 2); pc++; break;
+          // ---- the most frequent i64 / f64 instructions ----
+          case Op.i64_eqz: w[s - 2] = (w[s - 2] | w[s - 1]) === 0 ? 1 : 0; w[s - 1] = 0; pc++; break;
+          case Op.i64_eq:
+            s -= 2;
+            w[s - 2] = w[s - 2] === w[s] && w[s - 1] === w[s + 1] ? 1 : 0;
+            w[s - 1] = 0;
+            pc++;
+            break;
+          case Op.i64_ne:
+            s -= 2;
+            w[s - 2] = w[s - 2] !== w[s] || w[s - 1] !== w[s + 1] ? 1 : 0;
+            w[s - 1] = 0;
+            pc++;
+            break;
           case Op.i64_add: {
-            sp--;
-            const i = sp * 2 - 2;
-            const lo = (w[i] + w[i + 2]) | 0;
-            w[i + 1] = (w[i + 1] + w[i + 3] + ((lo >>> 0) < (w[i] >>> 0) ? 1 : 0)) | 0;
-            w[i] = lo;
+            s -= 2;
+            const lo = (w[s - 2] + w[s]) | 0;
+            w[s - 1] = (w[s - 1] + w[s + 1] + ((lo >>> 0) < (w[s - 2] >>> 0) ? 1 : 0)) | 0;
+            w[s - 2] = lo;
             pc++;
             break;
           }
           case Op.i64_sub: {
-            sp--;
-            const i = sp * 2 - 2;
-            const lo = (w[i] - w[i + 2]) | 0;
-            w[i + 1] = (w[i + 1] - w[i + 3] - ((w[i] >>> 0) < (w[i + 2] >>> 0) ? 1 : 0)) | 0;
-            w[i] = lo;
+            s -= 2;
+            const lo = (w[s - 2] - w[s]) | 0;
+            w[s - 1] = (w[s - 1] - w[s + 1] - ((w[s - 2] >>> 0) < (w[s] >>> 0) ? 1 : 0)) | 0;
+            w[s - 2] = lo;
             pc++;
             break;
           }
-          case Op.i64_mul: sp--; I64.i64_mul(w, sp * 2 - 2); pc++; break;
-          case Op.i64_div_s: sp--; I64.i64_div_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_div_u: sp--; I64.i64_div_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_rem_s: sp--; I64.i64_rem_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_rem_u: sp--; I64.i64_rem_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_and: sp--; w[sp * 2 - 2] &= w[sp * 2]; w[sp * 2 - 1] &= w[sp * 2 + 1]; pc++; break;
-          case Op.i64_or: sp--; w[sp * 2 - 2] |= w[sp * 2]; w[sp * 2 - 1] |= w[sp * 2 + 1]; pc++; break;
-          case Op.i64_xor: sp--; w[sp * 2 - 2] ^= w[sp * 2]; w[sp * 2 - 1] ^= w[sp * 2 + 1]; pc++; break;
-          case Op.i64_shl: sp--; I64.i64_shl(w, sp * 2 - 2); pc++; break;
-          case Op.i64_shr_s: sp--; I64.i64_shr_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_shr_u: sp--; I64.i64_shr_u(w, sp * 2 - 2); pc++; break;
-          case Op.i64_rotl: sp--; I64.i64_rotl(w, sp * 2 - 2); pc++; break;
-          case Op.i64_rotr: sp--; I64.i64_rotr(w, sp * 2 - 2); pc++; break;
-
-          // ---- f32 (binary32 bits in the low word; arithmetic canonicalizes NaN) ----
-          case Op.f32_eq: sp--; w[sp * 2 - 2] = f32[sp * 2 - 2] === f32[sp * 2] ? 1 : 0; pc++; break;
-          case Op.f32_ne: sp--; w[sp * 2 - 2] = f32[sp * 2 - 2] !== f32[sp * 2] ? 1 : 0; pc++; break;
-          case Op.f32_lt: sp--; w[sp * 2 - 2] = f32[sp * 2 - 2] < f32[sp * 2] ? 1 : 0; pc++; break;
-          case Op.f32_gt: sp--; w[sp * 2 - 2] = f32[sp * 2 - 2] > f32[sp * 2] ? 1 : 0; pc++; break;
-          case Op.f32_le: sp--; w[sp * 2 - 2] = f32[sp * 2 - 2] <= f32[sp * 2] ? 1 : 0; pc++; break;
-          case Op.f32_ge: sp--; w[sp * 2 - 2] = f32[sp * 2 - 2] >= f32[sp * 2] ? 1 : 0; pc++; break;
-          case Op.f32_abs: w[sp * 2 - 2] &= 0x7fffffff; pc++; break;
-          case Op.f32_neg: w[sp * 2 - 2] ^= 0x80000000; pc++; break;
-          case Op.f32_copysign:
-            sp--;
-            w[sp * 2 - 2] = (w[sp * 2 - 2] & 0x7fffffff) | (w[sp * 2] & 0x80000000);
-            pc++;
-            break;
-          case Op.f32_ceil: Fl.writeF32(w, f32, sp * 2 - 2, Math.ceil(f32[sp * 2 - 2])); pc++; break;
-          case Op.f32_floor: Fl.writeF32(w, f32, sp * 2 - 2, Math.floor(f32[sp * 2 - 2])); pc++; break;
-          case Op.f32_trunc: Fl.writeF32(w, f32, sp * 2 - 2, Math.trunc(f32[sp * 2 - 2])); pc++; break;
-          case Op.f32_nearest: Fl.writeF32(w, f32, sp * 2 - 2, Fl.f32_nearest(f32[sp * 2 - 2])); pc++; break;
-          case Op.f32_sqrt: Fl.writeF32(w, f32, sp * 2 - 2, Math.sqrt(f32[sp * 2 - 2])); pc++; break;
-          case Op.f32_add: sp--; Fl.writeF32(w, f32, sp * 2 - 2, f32[sp * 2 - 2] + f32[sp * 2]); pc++; break;
-          case Op.f32_sub: sp--; Fl.writeF32(w, f32, sp * 2 - 2, f32[sp * 2 - 2] - f32[sp * 2]); pc++; break;
-          case Op.f32_mul: sp--; Fl.writeF32(w, f32, sp * 2 - 2, f32[sp * 2 - 2] * f32[sp * 2]); pc++; break;
-          case Op.f32_div: sp--; Fl.writeF32(w, f32, sp * 2 - 2, f32[sp * 2 - 2] / f32[sp * 2]); pc++; break;
-          case Op.f32_min: sp--; Fl.writeF32(w, f32, sp * 2 - 2, Fl.f32_min(f32[sp * 2 - 2], f32[sp * 2])); pc++; break;
-          case Op.f32_max: sp--; Fl.writeF32(w, f32, sp * 2 - 2, Fl.f32_max(f32[sp * 2 - 2], f32[sp * 2])); pc++; break;
-
-          // ---- f64 (slot index = f64 view index) ----
-          case Op.f64_eq: sp--; w[sp * 2 - 2] = f64[sp - 1] === f64[sp] ? 1 : 0; w[sp * 2 - 1] = 0; pc++; break;
-          case Op.f64_ne: sp--; w[sp * 2 - 2] = f64[sp - 1] !== f64[sp] ? 1 : 0; w[sp * 2 - 1] = 0; pc++; break;
-          case Op.f64_lt: sp--; w[sp * 2 - 2] = f64[sp - 1] < f64[sp] ? 1 : 0; w[sp * 2 - 1] = 0; pc++; break;
-          case Op.f64_gt: sp--; w[sp * 2 - 2] = f64[sp - 1] > f64[sp] ? 1 : 0; w[sp * 2 - 1] = 0; pc++; break;
-          case Op.f64_le: sp--; w[sp * 2 - 2] = f64[sp - 1] <= f64[sp] ? 1 : 0; w[sp * 2 - 1] = 0; pc++; break;
-          case Op.f64_ge: sp--; w[sp * 2 - 2] = f64[sp - 1] >= f64[sp] ? 1 : 0; w[sp * 2 - 1] = 0; pc++; break;
-          case Op.f64_abs: w[sp * 2 - 1] &= 0x7fffffff; pc++; break;
-          case Op.f64_neg: w[sp * 2 - 1] ^= 0x80000000; pc++; break;
-          case Op.f64_copysign:
-            sp--;
-            w[sp * 2 - 1] = (w[sp * 2 - 1] & 0x7fffffff) | (w[sp * 2 + 1] & 0x80000000);
-            pc++;
-            break;
-          case Op.f64_ceil: Fl.writeF64(w, f64, sp - 1, Math.ceil(f64[sp - 1])); pc++; break;
-          case Op.f64_floor: Fl.writeF64(w, f64, sp - 1, Math.floor(f64[sp - 1])); pc++; break;
-          case Op.f64_trunc: Fl.writeF64(w, f64, sp - 1, Math.trunc(f64[sp - 1])); pc++; break;
-          case Op.f64_nearest: Fl.writeF64(w, f64, sp - 1, Fl.f64_nearest(f64[sp - 1])); pc++; break;
-          case Op.f64_sqrt: Fl.writeF64(w, f64, sp - 1, Math.sqrt(f64[sp - 1])); pc++; break;
-          case Op.f64_add: sp--; Fl.writeF64(w, f64, sp - 1, f64[sp - 1] + f64[sp]); pc++; break;
-          case Op.f64_sub: sp--; Fl.writeF64(w, f64, sp - 1, f64[sp - 1] - f64[sp]); pc++; break;
-          case Op.f64_mul: sp--; Fl.writeF64(w, f64, sp - 1, f64[sp - 1] * f64[sp]); pc++; break;
-          case Op.f64_div: sp--; Fl.writeF64(w, f64, sp - 1, f64[sp - 1] / f64[sp]); pc++; break;
-          case Op.f64_min: sp--; Fl.writeF64(w, f64, sp - 1, Fl.f64_min(f64[sp - 1], f64[sp])); pc++; break;
-          case Op.f64_max: sp--; Fl.writeF64(w, f64, sp - 1, Fl.f64_max(f64[sp - 1], f64[sp])); pc++; break;
-
-          // ---- conversions (spec 4.3.4) ----
-          case Op.i32_wrap_i64: w[sp * 2 - 1] = 0; pc++; break;
-          case Op.i32_trunc_f32_s: w[sp * 2 - 2] = Cv.i32_trunc_f32_s(f32[sp * 2 - 2]); pc++; break;
-          case Op.i32_trunc_f32_u: w[sp * 2 - 2] = Cv.i32_trunc_f32_u(f32[sp * 2 - 2]); pc++; break;
-          case Op.i32_trunc_f64_s: w[sp * 2 - 2] = Cv.i32_trunc_f64_s(f64[sp - 1]); w[sp * 2 - 1] = 0; pc++; break;
-          case Op.i32_trunc_f64_u: w[sp * 2 - 2] = Cv.i32_trunc_f64_u(f64[sp - 1]); w[sp * 2 - 1] = 0; pc++; break;
-          case Op.i64_extend_i32_s: w[sp * 2 - 1] = w[sp * 2 - 2] >> 31; pc++; break;
-          case Op.i64_extend_i32_u: w[sp * 2 - 1] = 0; pc++; break;
-          case Op.i64_trunc_f32_s: Cv.i64_trunc_f32_s(w, sp * 2 - 2, f32[sp * 2 - 2]); pc++; break;
-          case Op.i64_trunc_f32_u: Cv.i64_trunc_f32_u(w, sp * 2 - 2, f32[sp * 2 - 2]); pc++; break;
-          case Op.i64_trunc_f64_s: Cv.i64_trunc_f64_s(w, sp * 2 - 2, f64[sp - 1]); pc++; break;
-          case Op.i64_trunc_f64_u: Cv.i64_trunc_f64_u(w, sp * 2 - 2, f64[sp - 1]); pc++; break;
-          case Op.f32_convert_i32_s: f32[sp * 2 - 2] = w[sp * 2 - 2]; pc++; break;
-          case Op.f32_convert_i32_u: f32[sp * 2 - 2] = w[sp * 2 - 2] >>> 0; pc++; break;
-          case Op.f32_convert_i64_s:
-            f32[sp * 2 - 2] = Cv.f32_convert_i64_s(w[sp * 2 - 2], w[sp * 2 - 1]);
-            w[sp * 2 - 1] = 0;
-            pc++;
-            break;
-          case Op.f32_convert_i64_u:
-            f32[sp * 2 - 2] = Cv.f32_convert_i64_u(w[sp * 2 - 2], w[sp * 2 - 1]);
-            w[sp * 2 - 1] = 0;
-            pc++;
-            break;
-          case Op.f32_demote_f64: {
-            const x = f64[sp - 1];
-            w[sp * 2 - 1] = 0;
-            Fl.writeF32(w, f32, sp * 2 - 2, x);
-            pc++;
-            break;
-          }
-          case Op.f64_convert_i32_s: f64[sp - 1] = w[sp * 2 - 2]; pc++; break;
-          case Op.f64_convert_i32_u: f64[sp - 1] = w[sp * 2 - 2] >>> 0; pc++; break;
-          case Op.f64_convert_i64_s: f64[sp - 1] = Cv.f64_convert_i64_s(w[sp * 2 - 2], w[sp * 2 - 1]); pc++; break;
-          case Op.f64_convert_i64_u: f64[sp - 1] = Cv.f64_convert_i64_u(w[sp * 2 - 2], w[sp * 2 - 1]); pc++; break;
-          case Op.f64_promote_f32: Fl.writeF64(w, f64, sp - 1, f32[sp * 2 - 2]); pc++; break;
+          case Op.i64_and: s -= 2; w[s - 2] &= w[s]; w[s - 1] &= w[s + 1]; pc++; break;
+          case Op.i64_or: s -= 2; w[s - 2] |= w[s]; w[s - 1] |= w[s + 1]; pc++; break;
+          case Op.i64_xor: s -= 2; w[s - 2] ^= w[s]; w[s - 1] ^= w[s + 1]; pc++; break;
+          case Op.i32_wrap_i64: w[s - 1] = 0; pc++; break;
+          case Op.i64_extend_i32_s: w[s - 1] = w[s - 2] >> 31; pc++; break;
+          case Op.i64_extend_i32_u: w[s - 1] = 0; pc++; break;
+          case Op.f64_add: s -= 2; Fl.writeF64(w, f64, (s >> 1) - 1, f64[(s >> 1) - 1] + f64[s >> 1]); pc++; break;
+          case Op.f64_sub: s -= 2; Fl.writeF64(w, f64, (s >> 1) - 1, f64[(s >> 1) - 1] - f64[s >> 1]); pc++; break;
+          case Op.f64_mul: s -= 2; Fl.writeF64(w, f64, (s >> 1) - 1, f64[(s >> 1) - 1] * f64[s >> 1]); pc++; break;
           case Op.i32_reinterpret_f32:
           case Op.i64_reinterpret_f64:
           case Op.f32_reinterpret_i32:
           case Op.f64_reinterpret_i64:
             pc++; // slots hold raw bits: nothing to do
             break;
-          case Op.i32_extend8_s: w[sp * 2 - 2] = (w[sp * 2 - 2] << 24) >> 24; pc++; break;
-          case Op.i32_extend16_s: w[sp * 2 - 2] = (w[sp * 2 - 2] << 16) >> 16; pc++; break;
-          case Op.i64_extend8_s: I64.i64_extend8_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_extend16_s: I64.i64_extend16_s(w, sp * 2 - 2); pc++; break;
-          case Op.i64_extend32_s: I64.i64_extend32_s(w, sp * 2 - 2); pc++; break;
-          case P + 0x00: w[sp * 2 - 2] = Cv.i32_trunc_sat_f32_s(f32[sp * 2 - 2]); pc++; break;
-          case P + 0x01: w[sp * 2 - 2] = Cv.i32_trunc_sat_f32_u(f32[sp * 2 - 2]); pc++; break;
-          case P + 0x02: w[sp * 2 - 2] = Cv.i32_trunc_sat_f64_s(f64[sp - 1]); w[sp * 2 - 1] = 0; pc++; break;
-          case P + 0x03: w[sp * 2 - 2] = Cv.i32_trunc_sat_f64_u(f64[sp - 1]); w[sp * 2 - 1] = 0; pc++; break;
-          case P + 0x04: Cv.i64_trunc_sat_f32_s(w, sp * 2 - 2, f32[sp * 2 - 2]); pc++; break;
-          case P + 0x05: Cv.i64_trunc_sat_f32_u(w, sp * 2 - 2, f32[sp * 2 - 2]); pc++; break;
-          case P + 0x06: Cv.i64_trunc_sat_f64_s(w, sp * 2 - 2, f64[sp - 1]); pc++; break;
-          case P + 0x07: Cv.i64_trunc_sat_f64_u(w, sp * 2 - 2, f64[sp - 1]); pc++; break;
 
-          // ---- references ----
-          case Op.ref_null:
-            w[sp * 2] = NULL_REF;
-            w[sp * 2 + 1] = 0;
-            sp++;
-            pc++;
-            break;
-          case Op.ref_is_null: w[sp * 2 - 2] = w[sp * 2 - 2] === NULL_REF ? 1 : 0; pc++; break;
-          case Op.ref_func:
-            w[sp * 2] = code[base + 1];
-            w[sp * 2 + 1] = 0;
-            sp++;
-            pc++;
-            break;
-
-          default:
-            throw new Error(`internal: no machine instruction 0x${op.toString(16)} at pc ${pc}`);
+          default: {
+            const kind = OP_KIND[op];
+            if (kind === BINARY) {
+              s -= 2;
+              binaryOp(op, w, f32, f64, s - 2);
+              pc++;
+            } else if (kind === UNARY) {
+              unaryOp(op, w, f32, f64, s - 2);
+              pc++;
+            } else {
+              this.pc = pc; this.sp = s >> 1; this.steps = start + n; synced = true;
+              this.execRare(op, base);
+              synced = false;
+              pc = this.pc; s = this.sp * 2; n = this.steps - start;
+              bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
+              if (this.status !== 'running') break loop;
+            }
+          }
         }
       }
     } catch (e) {
       if (!(e instanceof Trap)) throw e;
       this.status = 'trapped';
       this.trapMessage = e.message;
+      // A trap leaves pc on the trapping row and the step count as it was when the row
+      // began (micro-steps of a trapping host call included in neither).
+      this.pc = pc;
+      if (!synced) this.sp = s >> 1;
+      this.steps = start + n;
+      return;
     }
     this.pc = pc;
+    this.sp = s >> 1;
+    this.steps = start + n;
+  }
+
+  /**
+   * The instructions that are rare in practice, or touch more than the value stack:
+   * tables, memory size and bulk operations, segment drops, host calls, the bootstrap
+   * and trampoline rows. Works on this.pc / this.sp / this.steps.
+   */
+  private execRare(op: number, base: number): void {
+    const code = this.store.code.words;
+    const w = this.stack;
+    const tables = this.store.tables;
+    const mem = this.mem;
+    const bytes = mem.bytes;
+    const memSize = mem.size;
+    const budget = this.maxSteps - this.steps; // steps left for the micro-steps of a bulk op
+    let sp = this.sp;
+    switch (op) {
+      case IOp.HOST_CALL:
+        this.hostCall(code[base + 1]);
+        return;
+      case IOp.BOOT_EXIT:
+        this.status = 'exited';
+        this.exitCode = 0;
+        return;
+      case IOp.HALT:
+        this.status = 'returned';
+        return;
+
+      // ---- tables ----
+      case Op.table_get: {
+        const t = tables[code[base + 1]];
+        const i = w[sp * 2 - 2] >>> 0;
+        if (i >= t.size) throw new Trap(TrapMessage.tableOutOfBounds);
+        w[sp * 2 - 2] = t.elems[i];
+        w[sp * 2 - 1] = 0;
+        break;
+      }
+      case Op.table_set: {
+        const t = tables[code[base + 1]];
+        sp -= 2;
+        this.sp = sp; // a trap leaves the operands popped
+        const i = w[sp * 2] >>> 0;
+        if (i >= t.size) throw new Trap(TrapMessage.tableOutOfBounds);
+        t.elems[i] = w[sp * 2 + 2];
+        break;
+      }
+      case P + 0x10: // table.size
+        w[sp * 2] = tables[code[base + 1]].size;
+        w[sp * 2 + 1] = 0;
+        sp++;
+        break;
+      case P + 0x0f: { // table.grow
+        sp--;
+        const t = tables[code[base + 1]];
+        const n = w[sp * 2] >>> 0;
+        w[sp * 2 - 2] = t.grow(n, w[sp * 2 - 2]);
+        w[sp * 2 - 1] = 0;
+        break;
+      }
+      case P + 0x11: { // table.fill  i ref n
+        const t = tables[code[base + 1]];
+        const j = (sp - 3) * 2;
+        const i = w[j] >>> 0;
+        const ref = w[j + 2];
+        const n = w[j + 4] >>> 0;
+        if (i + n > t.size) throw new Trap(TrapMessage.tableOutOfBounds);
+        if (n === 0) { sp -= 3; break; }
+        if (n - 1 <= budget) {
+          t.elems.fill(ref, i, i + n);
+          this.steps += n - 1;
+          sp -= 3;
+          break;
+        }
+        t.elems[i] = ref;
+        w[j] = i + 1;
+        w[j + 4] = n - 1;
+        return; // pc stays: the next micro-step is the same instruction
+      }
+      case P + 0x0e: { // table.copy dst src  d s n
+        const td = tables[code[base + 1]];
+        const ts = tables[code[base + 2]];
+        const j = (sp - 3) * 2;
+        const d = w[j] >>> 0;
+        const s = w[j + 2] >>> 0;
+        const n = w[j + 4] >>> 0;
+        if (s + n > ts.size || d + n > td.size) throw new Trap(TrapMessage.tableOutOfBounds);
+        if (n === 0) { sp -= 3; break; }
+        if (n - 1 <= budget) {
+          if (td === ts) td.elems.copyWithin(d, s, s + n);
+          else td.elems.set(ts.elems.subarray(s, s + n), d);
+          this.steps += n - 1;
+          sp -= 3;
+          break;
+        }
+        if (d <= s) {
+          td.elems[d] = ts.elems[s];
+          w[j] = d + 1;
+          w[j + 2] = s + 1;
+        } else {
+          td.elems[d + n - 1] = ts.elems[s + n - 1];
+        }
+        w[j + 4] = n - 1;
+        return;
+      }
+      case P + 0x0c: { // table.init elem table  d s n
+        const seg = this.store.elems[code[base + 1]];
+        const t = tables[code[base + 2]];
+        const j = (sp - 3) * 2;
+        const d = w[j] >>> 0;
+        const s = w[j + 2] >>> 0;
+        const n = w[j + 4] >>> 0;
+        if (s + n > seg.length || d + n > t.size) throw new Trap(TrapMessage.tableOutOfBounds);
+        if (n === 0) { sp -= 3; break; }
+        if (n - 1 <= budget) {
+          t.elems.set(seg.subarray(s, s + n), d);
+          this.steps += n - 1;
+          sp -= 3;
+          break;
+        }
+        t.elems[d] = seg[s];
+        w[j] = d + 1;
+        w[j + 2] = s + 1;
+        w[j + 4] = n - 1;
+        return;
+      }
+      case P + 0x0d: // elem.drop
+        this.store.elems[code[base + 1]] = new Int32Array(0);
+        break;
+
+      // ---- memory size and bulk memory ----
+      case Op.memory_size:
+        w[sp * 2] = mem.pages;
+        w[sp * 2 + 1] = 0;
+        sp++;
+        break;
+      case Op.memory_grow:
+        w[sp * 2 - 2] = mem.grow(w[sp * 2 - 2] >>> 0);
+        break;
+      case P + 0x0b: { // memory.fill  d v n
+        const j = (sp - 3) * 2;
+        const d = w[j] >>> 0;
+        const v = w[j + 2] & 0xff;
+        const n = w[j + 4] >>> 0;
+        if (d + n > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+        if (n === 0) { sp -= 3; break; }
+        const total = leavesTouched(d, n);
+        if (total - 1 <= budget) {
+          bytes.fill(v, d, d + n);
+          this.steps += total - 1;
+          sp -= 3;
+          break;
+        }
+        const len = Math.min(n, LEAF_SIZE - (d % LEAF_SIZE));
+        bytes.fill(v, d, d + len);
+        w[j] = d + len;
+        w[j + 4] = n - len;
+        return;
+      }
+      case P + 0x0a: { // memory.copy  d s n
+        const j = (sp - 3) * 2;
+        const d = w[j] >>> 0;
+        const s = w[j + 2] >>> 0;
+        const n = w[j + 4] >>> 0;
+        if (s + n > memSize || d + n > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+        if (n === 0) { sp -= 3; break; }
+        const total = leavesTouched(d, n);
+        if (total - 1 <= budget) {
+          bytes.copyWithin(d, s, s + n);
+          this.steps += total - 1;
+          sp -= 3;
+          break;
+        }
+        if (d <= s) {
+          const len = Math.min(n, LEAF_SIZE - (d % LEAF_SIZE));
+          bytes.copyWithin(d, s, s + len);
+          w[j] = d + len;
+          w[j + 2] = s + len;
+          w[j + 4] = n - len;
+        } else {
+          const len = Math.min(n, ((d + n - 1) % LEAF_SIZE) + 1);
+          bytes.copyWithin(d + n - len, s + n - len, s + n);
+          w[j + 4] = n - len;
+        }
+        return;
+      }
+      case P + 0x08: { // memory.init seg  d s n
+        const seg = this.store.datas[code[base + 1]];
+        const j = (sp - 3) * 2;
+        const d = w[j] >>> 0;
+        const s = w[j + 2] >>> 0;
+        const n = w[j + 4] >>> 0;
+        if (s + n > seg.length || d + n > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+        if (n === 0) { sp -= 3; break; }
+        const total = leavesTouched(d, n);
+        if (total - 1 <= budget) {
+          bytes.set(seg.subarray(s, s + n), d);
+          this.steps += total - 1;
+          sp -= 3;
+          break;
+        }
+        const len = Math.min(n, LEAF_SIZE - (d % LEAF_SIZE));
+        bytes.set(seg.subarray(s, s + len), d);
+        w[j] = d + len;
+        w[j + 2] = s + len;
+        w[j + 4] = n - len;
+        return;
+      }
+      case P + 0x09: // data.drop
+        this.store.datas[code[base + 1]] = new Uint8Array(0);
+        break;
+
+      // ---- references ----
+      case Op.ref_null:
+        w[sp * 2] = NULL_REF;
+        w[sp * 2 + 1] = 0;
+        sp++;
+        break;
+      case Op.ref_func:
+        w[sp * 2] = code[base + 1];
+        w[sp * 2 + 1] = 0;
+        sp++;
+        break;
+
+      default:
+        throw new Error(`internal: no machine instruction 0x${op.toString(16)} at pc ${this.pc}`);
+    }
     this.sp = sp;
-    this.steps = steps;
+    this.pc++;
+  }
+
+  /**
+   * The call row at this.pc calls host function `addr`: runs it (see callHost) and
+   * moves past the row unless the machine stopped or paused mid-call.
+   */
+  private hostCall(addr: number): void {
+    const pc = this.pc;
+    this.sp = this.callHost(addr, this.sp);
+    if (this.status !== 'running') this.pc = pc; // proc_exit
+    else if (this.pc !== -1) this.pc = pc; // paused mid-call at the step budget: pc stays
+    else this.pc = pc + 1;
   }
 
   /**
@@ -892,5 +832,175 @@ export class Machine {
       if (this.steps >= this.maxSteps) return sp; // paused mid-call; pc stays on the call
       this.steps++;
     }
+  }
+}
+
+/** Steps per call of runChunk: keeps the loop's counters small integers (V8 Smis). */
+const CHUNK_STEPS = 1 << 28;
+
+/**
+ * Branch unwinding: the top `arity` values (ending at word `s`) move down to word `to`;
+ * returns the new stack top in words.
+ */
+function unwind(w: Int32Array, s: number, to: number, arity: number): number {
+  const from = s - arity * 2;
+  if (to !== from) {
+    if (arity === 1) {
+      w[to] = w[from];
+      w[to + 1] = w[from + 1];
+    } else if (arity !== 0) w.copyWithin(to, from, s);
+  }
+  return to + arity * 2;
+}
+
+// Instructions outside runChunk's switch that only compute on the value stack.
+const UNARY = 1;
+const BINARY = 2;
+const OP_KIND = new Uint8Array(256);
+for (const op of [
+  Op.i32_div_s, Op.i32_div_u, Op.i32_rem_s, Op.i32_rem_u, Op.i32_rotr,
+  Op.i64_lt_s, Op.i64_lt_u, Op.i64_gt_s, Op.i64_gt_u, Op.i64_le_s, Op.i64_le_u, Op.i64_ge_s, Op.i64_ge_u,
+  Op.f32_eq, Op.f32_ne, Op.f32_lt, Op.f32_gt, Op.f32_le, Op.f32_ge,
+  Op.f64_eq, Op.f64_ne, Op.f64_lt, Op.f64_gt, Op.f64_le, Op.f64_ge,
+  Op.i64_mul, Op.i64_div_s, Op.i64_div_u, Op.i64_rem_s, Op.i64_rem_u,
+  Op.i64_shl, Op.i64_shr_s, Op.i64_shr_u, Op.i64_rotl, Op.i64_rotr,
+  Op.f32_add, Op.f32_sub, Op.f32_mul, Op.f32_div, Op.f32_min, Op.f32_max, Op.f32_copysign,
+  Op.f64_div, Op.f64_min, Op.f64_max, Op.f64_copysign,
+]) OP_KIND[op] = BINARY;
+for (const op of [
+  Op.i32_clz, Op.i32_ctz, Op.i32_popcnt, Op.i64_clz, Op.i64_ctz, Op.i64_popcnt,
+  Op.f32_abs, Op.f32_neg, Op.f32_ceil, Op.f32_floor, Op.f32_trunc, Op.f32_nearest, Op.f32_sqrt,
+  Op.f64_abs, Op.f64_neg, Op.f64_ceil, Op.f64_floor, Op.f64_trunc, Op.f64_nearest, Op.f64_sqrt,
+  Op.i32_trunc_f32_s, Op.i32_trunc_f32_u, Op.i32_trunc_f64_s, Op.i32_trunc_f64_u,
+  Op.i64_trunc_f32_s, Op.i64_trunc_f32_u, Op.i64_trunc_f64_s, Op.i64_trunc_f64_u,
+  Op.f32_convert_i32_s, Op.f32_convert_i32_u, Op.f32_convert_i64_s, Op.f32_convert_i64_u,
+  Op.f32_demote_f64, Op.f64_convert_i32_s, Op.f64_convert_i32_u, Op.f64_convert_i64_s,
+  Op.f64_convert_i64_u, Op.f64_promote_f32,
+  Op.i32_extend8_s, Op.i32_extend16_s, Op.i64_extend8_s, Op.i64_extend16_s, Op.i64_extend32_s,
+  P + 0x00, P + 0x01, P + 0x02, P + 0x03, P + 0x04, P + 0x05, P + 0x06, P + 0x07,
+  Op.ref_is_null,
+]) OP_KIND[op] = UNARY;
+
+/**
+ * A binary numeric instruction: operands at words i (a) and i + 2 (b), the result at
+ * word i (f64 views: slot i >> 1). Throws Trap for division traps.
+ */
+function binaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Array, i: number): void {
+  const j = i >> 1; // slot of a, for the f64 view
+  switch (op) {
+    case Op.i32_div_s: w[i] = I64.i32_div_s(w[i], w[i + 2]); break;
+    case Op.i32_div_u: w[i] = I64.i32_div_u(w[i], w[i + 2]); break;
+    case Op.i32_rem_s: w[i] = I64.i32_rem_s(w[i], w[i + 2]); break;
+    case Op.i32_rem_u: w[i] = I64.i32_rem_u(w[i], w[i + 2]); break;
+    case Op.i32_rotr: w[i] = I64.i32_rotr(w[i], w[i + 2]); break;
+    case Op.i64_lt_s: I64.i64_lt_s(w, i); break;
+    case Op.i64_lt_u: I64.i64_lt_u(w, i); break;
+    case Op.i64_gt_s: I64.i64_gt_s(w, i); break;
+    case Op.i64_gt_u: I64.i64_gt_u(w, i); break;
+    case Op.i64_le_s: I64.i64_le_s(w, i); break;
+    case Op.i64_le_u: I64.i64_le_u(w, i); break;
+    case Op.i64_ge_s: I64.i64_ge_s(w, i); break;
+    case Op.i64_ge_u: I64.i64_ge_u(w, i); break;
+    case Op.f32_eq: w[i] = f32[i] === f32[i + 2] ? 1 : 0; break;
+    case Op.f32_ne: w[i] = f32[i] !== f32[i + 2] ? 1 : 0; break;
+    case Op.f32_lt: w[i] = f32[i] < f32[i + 2] ? 1 : 0; break;
+    case Op.f32_gt: w[i] = f32[i] > f32[i + 2] ? 1 : 0; break;
+    case Op.f32_le: w[i] = f32[i] <= f32[i + 2] ? 1 : 0; break;
+    case Op.f32_ge: w[i] = f32[i] >= f32[i + 2] ? 1 : 0; break;
+    case Op.f64_eq: w[i] = f64[j] === f64[j + 1] ? 1 : 0; w[i + 1] = 0; break;
+    case Op.f64_ne: w[i] = f64[j] !== f64[j + 1] ? 1 : 0; w[i + 1] = 0; break;
+    case Op.f64_lt: w[i] = f64[j] < f64[j + 1] ? 1 : 0; w[i + 1] = 0; break;
+    case Op.f64_gt: w[i] = f64[j] > f64[j + 1] ? 1 : 0; w[i + 1] = 0; break;
+    case Op.f64_le: w[i] = f64[j] <= f64[j + 1] ? 1 : 0; w[i + 1] = 0; break;
+    case Op.f64_ge: w[i] = f64[j] >= f64[j + 1] ? 1 : 0; w[i + 1] = 0; break;
+    case Op.i64_mul: I64.i64_mul(w, i); break;
+    case Op.i64_div_s: I64.i64_div_s(w, i); break;
+    case Op.i64_div_u: I64.i64_div_u(w, i); break;
+    case Op.i64_rem_s: I64.i64_rem_s(w, i); break;
+    case Op.i64_rem_u: I64.i64_rem_u(w, i); break;
+    case Op.i64_shl: I64.i64_shl(w, i); break;
+    case Op.i64_shr_s: I64.i64_shr_s(w, i); break;
+    case Op.i64_shr_u: I64.i64_shr_u(w, i); break;
+    case Op.i64_rotl: I64.i64_rotl(w, i); break;
+    case Op.i64_rotr: I64.i64_rotr(w, i); break;
+    case Op.f32_add: Fl.writeF32(w, f32, i, f32[i] + f32[i + 2]); break;
+    case Op.f32_sub: Fl.writeF32(w, f32, i, f32[i] - f32[i + 2]); break;
+    case Op.f32_mul: Fl.writeF32(w, f32, i, f32[i] * f32[i + 2]); break;
+    case Op.f32_div: Fl.writeF32(w, f32, i, f32[i] / f32[i + 2]); break;
+    case Op.f32_min: Fl.writeF32(w, f32, i, Fl.f32_min(f32[i], f32[i + 2])); break;
+    case Op.f32_max: Fl.writeF32(w, f32, i, Fl.f32_max(f32[i], f32[i + 2])); break;
+    case Op.f32_copysign: w[i] = (w[i] & 0x7fffffff) | (w[i + 2] & 0x80000000); break;
+    case Op.f64_div: Fl.writeF64(w, f64, j, f64[j] / f64[j + 1]); break;
+    case Op.f64_min: Fl.writeF64(w, f64, j, Fl.f64_min(f64[j], f64[j + 1])); break;
+    case Op.f64_max: Fl.writeF64(w, f64, j, Fl.f64_max(f64[j], f64[j + 1])); break;
+    case Op.f64_copysign: w[i + 1] = (w[i + 1] & 0x7fffffff) | (w[i + 3] & 0x80000000); break;
+    default:
+      throw new Error(`internal: 0x${op.toString(16)} is not a binary instruction`);
+  }
+}
+
+/** A unary instruction on the slot at word i, in place. Throws Trap for invalid truncations. */
+function unaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Array, i: number): void {
+  const j = i >> 1; // slot, for the f64 view
+  switch (op) {
+    case Op.i32_clz: w[i] = Math.clz32(w[i]); break;
+    case Op.i32_ctz: w[i] = I64.i32_ctz(w[i]); break;
+    case Op.i32_popcnt: w[i] = I64.i32_popcnt(w[i]); break;
+    case Op.i64_clz: I64.i64_clz(w, i); break;
+    case Op.i64_ctz: I64.i64_ctz(w, i); break;
+    case Op.i64_popcnt: I64.i64_popcnt(w, i); break;
+    case Op.f32_abs: w[i] &= 0x7fffffff; break;
+    case Op.f32_neg: w[i] ^= 0x80000000; break;
+    case Op.f32_ceil: Fl.writeF32(w, f32, i, Math.ceil(f32[i])); break;
+    case Op.f32_floor: Fl.writeF32(w, f32, i, Math.floor(f32[i])); break;
+    case Op.f32_trunc: Fl.writeF32(w, f32, i, Math.trunc(f32[i])); break;
+    case Op.f32_nearest: Fl.writeF32(w, f32, i, Fl.f32_nearest(f32[i])); break;
+    case Op.f32_sqrt: Fl.writeF32(w, f32, i, Math.sqrt(f32[i])); break;
+    case Op.f64_abs: w[i + 1] &= 0x7fffffff; break;
+    case Op.f64_neg: w[i + 1] ^= 0x80000000; break;
+    case Op.f64_ceil: Fl.writeF64(w, f64, j, Math.ceil(f64[j])); break;
+    case Op.f64_floor: Fl.writeF64(w, f64, j, Math.floor(f64[j])); break;
+    case Op.f64_trunc: Fl.writeF64(w, f64, j, Math.trunc(f64[j])); break;
+    case Op.f64_nearest: Fl.writeF64(w, f64, j, Fl.f64_nearest(f64[j])); break;
+    case Op.f64_sqrt: Fl.writeF64(w, f64, j, Math.sqrt(f64[j])); break;
+    case Op.i32_trunc_f32_s: w[i] = Cv.i32_trunc_f32_s(f32[i]); break;
+    case Op.i32_trunc_f32_u: w[i] = Cv.i32_trunc_f32_u(f32[i]); break;
+    case Op.i32_trunc_f64_s: w[i] = Cv.i32_trunc_f64_s(f64[j]); w[i + 1] = 0; break;
+    case Op.i32_trunc_f64_u: w[i] = Cv.i32_trunc_f64_u(f64[j]); w[i + 1] = 0; break;
+    case Op.i64_trunc_f32_s: Cv.i64_trunc_f32_s(w, i, f32[i]); break;
+    case Op.i64_trunc_f32_u: Cv.i64_trunc_f32_u(w, i, f32[i]); break;
+    case Op.i64_trunc_f64_s: Cv.i64_trunc_f64_s(w, i, f64[j]); break;
+    case Op.i64_trunc_f64_u: Cv.i64_trunc_f64_u(w, i, f64[j]); break;
+    case Op.f32_convert_i32_s: f32[i] = w[i]; break;
+    case Op.f32_convert_i32_u: f32[i] = w[i] >>> 0; break;
+    case Op.f32_convert_i64_s: f32[i] = Cv.f32_convert_i64_s(w[i], w[i + 1]); w[i + 1] = 0; break;
+    case Op.f32_convert_i64_u: f32[i] = Cv.f32_convert_i64_u(w[i], w[i + 1]); w[i + 1] = 0; break;
+    case Op.f32_demote_f64: {
+      const x = f64[j];
+      w[i + 1] = 0;
+      Fl.writeF32(w, f32, i, x);
+      break;
+    }
+    case Op.f64_convert_i32_s: f64[j] = w[i]; break;
+    case Op.f64_convert_i32_u: f64[j] = w[i] >>> 0; break;
+    case Op.f64_convert_i64_s: f64[j] = Cv.f64_convert_i64_s(w[i], w[i + 1]); break;
+    case Op.f64_convert_i64_u: f64[j] = Cv.f64_convert_i64_u(w[i], w[i + 1]); break;
+    case Op.f64_promote_f32: Fl.writeF64(w, f64, j, f32[i]); break;
+    case Op.i32_extend8_s: w[i] = (w[i] << 24) >> 24; break;
+    case Op.i32_extend16_s: w[i] = (w[i] << 16) >> 16; break;
+    case Op.i64_extend8_s: I64.i64_extend8_s(w, i); break;
+    case Op.i64_extend16_s: I64.i64_extend16_s(w, i); break;
+    case Op.i64_extend32_s: I64.i64_extend32_s(w, i); break;
+    case P + 0x00: w[i] = Cv.i32_trunc_sat_f32_s(f32[i]); break;
+    case P + 0x01: w[i] = Cv.i32_trunc_sat_f32_u(f32[i]); break;
+    case P + 0x02: w[i] = Cv.i32_trunc_sat_f64_s(f64[j]); w[i + 1] = 0; break;
+    case P + 0x03: w[i] = Cv.i32_trunc_sat_f64_u(f64[j]); w[i + 1] = 0; break;
+    case P + 0x04: Cv.i64_trunc_sat_f32_s(w, i, f32[i]); break;
+    case P + 0x05: Cv.i64_trunc_sat_f32_u(w, i, f32[i]); break;
+    case P + 0x06: Cv.i64_trunc_sat_f64_s(w, i, f64[j]); break;
+    case P + 0x07: Cv.i64_trunc_sat_f64_u(w, i, f64[j]); break;
+    case Op.ref_is_null: w[i] = w[i] === NULL_REF ? 1 : 0; break;
+    default:
+      throw new Error(`internal: 0x${op.toString(16)} is not a unary instruction`);
   }
 }

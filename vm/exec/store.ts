@@ -123,7 +123,8 @@ function limitsMatch(actualMin: number, actualMax: number | null, expected: Limi
   return actualMax !== null && actualMax <= expected.max;
 }
 
-function sameFuncType(a: FuncType, b: FuncType): boolean {
+/** Structural equality of function types (imports must match exactly). */
+export function sameFuncType(a: Readonly<FuncType>, b: { params: readonly ValType[]; results: readonly ValType[] }): boolean {
   return a.params.length === b.params.length && a.results.length === b.results.length &&
     a.params.every((t, i) => t === b.params[i]) && a.results.every((t, i) => t === b.results[i]);
 }

@@ -77,9 +77,12 @@ function compileJob(job: LoadedJob, limits: MachineLimits): Promise<CompiledJob>
   if (entry !== undefined) {
     cache.delete(key);
   } else {
-    entry = compileUncached(job, limits);
+    const compiling = compileUncached(job, limits);
     // A failed compilation is not kept: the next attempt reports it again.
-    entry.catch(() => cache.delete(key));
+    compiling.catch(() => {
+      if (cache.get(key) === compiling) cache.delete(key);
+    });
+    entry = compiling;
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   }
   cache.set(key, entry);

@@ -9,7 +9,8 @@
 //    `steps > maxSteps` executes `unreachable`. Every infinite run passes one of those.
 //  - Stack units: `__verity_units` (i32) gains F(f) at entry of f, exhaustion executes
 //    `unreachable`, and every call site restores the caller's value after the call.
-//  - NaN rule: every float arithmetic result is canonicalised.
+//  - NaN rule: every float arithmetic result is canonicalised, except where its consumer
+//    cannot tell NaNs apart (see nanBitsUnobservable).
 //  - Bulk operations call helpers that add their extra micro-steps; memory.grow and
 //    table.grow call helpers that refuse (via `unreachable`) when V8 fails a grow the
 //    machine would allow.

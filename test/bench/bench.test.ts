@@ -1,0 +1,83 @@
+// The bench's own arithmetic and its correctness checks. Nothing here asserts a duration:
+// speed is judged by `npm run bench`, from ratios to a baseline measured in the same run.
+
+import { describe, expect, it } from 'vitest';
+import { benchFixture, nativeFallback } from '../../bench/fixture-bench.js';
+import { formatDelta, formatRatio, markdownTable } from '../../bench/format.js';
+import { geometricMean, median, minimum } from '../../bench/stats.js';
+import { benchSustained } from '../../bench/sustained-bench.js';
+import { loadJob } from '../../vm/job.js';
+import { loadFixture } from '../support/fixtures.js';
+
+describe('stats', () => {
+  it('takes the middle sample, or the mean of the two middle ones', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(minimum([3, 1, 2])).toBe(1);
+  });
+
+  it('averages ratios geometrically, so 2x and 0.5x cancel out', () => {
+    expect(geometricMean([2, 0.5])).toBeCloseTo(1, 12);
+    expect(geometricMean([4, 16])).toBeCloseTo(8, 12);
+  });
+
+  it('refuses to summarise no samples', () => {
+    expect(() => median([])).toThrow('median of no samples');
+  });
+});
+
+describe('format', () => {
+  it('prints a Markdown table with numbers right-aligned', () => {
+    expect(markdownTable(['name', 'ms'], [['loop', '10.5'], ['nbody', '0.42']])).toBe(
+      ['| name  |   ms |', '| ----- | ---: |', '| loop  | 10.5 |', '| nbody | 0.42 |'].join('\n'),
+    );
+  });
+
+  it('signs differences and scales ratios', () => {
+    expect(formatDelta(-4.5)).toBe('-4.50');
+    expect(formatDelta(12.25)).toBe('+12.3');
+    expect(formatRatio(1.234)).toBe('1.23x');
+    expect(formatRatio(245.4)).toBe('245x');
+  });
+});
+
+describe('fixture bench', () => {
+  it('runs exit_code on all three engines and finds every result correct', async () => {
+    const fixture = loadFixture('exit_code');
+    const bench = await benchFixture(fixture, { fastRuns: 2, interpRuns: 1, interpBudgetMs: 0 });
+    expect(bench.problems).toEqual([]);
+    expect(bench.steps).toBeGreaterThan(0);
+    expect(bench.native.fallback).toBeNull();
+    expect([bench.v8.runs, bench.native.runs, bench.interp.runs]).toEqual([2, 2, 1]);
+    for (const ms of [bench.v8.totalMs, bench.v8.setupMs, bench.native.warmMs, bench.interp.ms]) {
+      expect(Number.isFinite(ms) && ms >= 0).toBe(true);
+    }
+  });
+
+  it('reports a wrong expected result as a problem instead of timing it silently', async () => {
+    const fixture = loadFixture('exit_code');
+    const wrong = { ...fixture, expected: { ...fixture.expected, exitCode: 4 } };
+    const bench = await benchFixture(wrong, { fastRuns: 1, interpRuns: 1, interpBudgetMs: 0 });
+    expect(bench.problems).toEqual([
+      'exit_code: V8 ended with exit 3, expected exit 4',
+      'exit_code: native ended with exit 3, expected exit 4',
+      'exit_code: interp ended with exit 3, expected exit 4',
+    ]);
+  });
+
+  it('names the native fallback of a trapping fixture', async () => {
+    const trap = loadFixture('trap');
+    expect(await nativeFallback(loadJob(trap.wasm), { input: trap.input, args: trap.args })).toBe('trap');
+  });
+});
+
+describe('sustained bench', () => {
+  it('cross-checks native against V8 on a larger input', async () => {
+    const bench = await benchSustained({ fixture: 'sha256', inputRepeat: 2 }, loadFixture('sha256'), 1);
+    expect(bench.label).toBe('sha256 (input x2)');
+    expect(bench.problems).toEqual([]);
+    expect(bench.native.fallback).toBeNull();
+    // Twice the input: about twice the steps of the fixture itself.
+    expect(bench.steps).toBeGreaterThan(8_000_000);
+  });
+});
