@@ -125,7 +125,7 @@ export function summarizeV8(runs: readonly V8Run[]): V8Summary {
  * `rounds` warm runs of V8 and of the native engine, taking turns so that a burst of load
  * from another process slows both alike instead of skewing their ratio.
  */
-export async function alternateV8AndNative(
+async function alternateV8AndNative(
   baseline: V8Baseline,
   job: LoadedJob,
   input: JobInput,

@@ -7,8 +7,8 @@
 //                           at its frame pointer `fp`, its operands above them, up to `sp`
 //   frames  (Int32Array)    FRAME_WIDTH words per call: return pc, caller fp, caller fn
 //   globals, memories, tables, segments (in the store), host I/O state (HostState)
-// The loop keeps pc/sp/fp/steps in locals and works on the typed arrays directly: no
-// object per instruction, no BigInt on the hot path.
+// The loop keeps pc/sp/fp/steps in locals (sp and fp as word indices) and works on the
+// typed arrays directly: no object per instruction, no BigInt on the hot path.
 
 import { Op } from '../syntax/opcodes.js';
 import { HostOutcome, wasiStep, type HostState } from '../host/wasi.js';
@@ -249,6 +249,9 @@ export class Machine {
                 synced = false;
                 pc = this.pc; s = this.sp * 2; n = this.steps - start;
                 if (this.status !== 'running') break loop;
+                // Paused mid-call at the budget: the row re-executes, so its table index
+                // goes back on the stack (the host has not written the stack yet).
+                if (pc * CODE_WIDTH === base) s += 2;
                 break;
               }
             }
@@ -534,11 +537,14 @@ export class Machine {
       if (!(e instanceof Trap)) throw e;
       this.status = 'trapped';
       this.trapMessage = e.message;
-      // A trap leaves pc on the trapping row and the step count as it was when the row
-      // began (micro-steps of a trapping host call included in neither).
+      // A trap leaves pc on the trapping row. Every step up to and including the trapping
+      // one counts: out-of-line code (host calls) keeps this.steps current, including
+      // the micro-steps a WASI call ran before the one that trapped.
       this.pc = pc;
-      if (!synced) this.sp = s >> 1;
-      this.steps = start + n;
+      if (!synced) {
+        this.sp = s >> 1;
+        this.steps = start + n;
+      }
       return;
     }
     this.pc = pc;
