@@ -120,7 +120,7 @@ function engineTables(results: readonly FixtureBench[]): string {
     ]),
   );
   const rates = markdownTable(
-    ['fixture', 'V8 Msteps/s', 'native Msteps/s', 'interp Msteps/s', 'native/V8', 'native/V8 bare run', 'interp/V8', 'native engine'],
+    ['fixture', 'V8 Msteps/s', 'native Msteps/s', 'interp Msteps/s', 'native/V8', 'native/V8 bare run', 'interp/V8', 'native engine', 'results'],
     results.map((r) => [
       r.name,
       formatRate(r.steps, r.v8.totalMs),
@@ -130,6 +130,7 @@ function engineTables(results: readonly FixtureBench[]): string {
       formatRatio(nativeRatioToBareRun(r)),
       formatRatio(interpRatio(r)),
       r.native.fallback === null ? 'finishes' : `falls back (${r.native.fallback})`,
+      r.problems.length === 0 ? 'right' : 'WRONG',
     ]),
   );
   return [
@@ -162,7 +163,7 @@ function sustainedTable(results: readonly SustainedBench[]): string {
     'instrumentation (native / V8+host: step counting, guards, NaN rule).',
     '',
     markdownTable(
-      ['run', 'steps', 'V8 ms', 'V8 setup', 'V8+host ms', 'native ms', 'native Msteps/s', 'host', 'instrumentation', 'native/V8', 'native engine'],
+      ['run', 'steps', 'V8 ms', 'V8 setup', 'V8+host ms', 'native ms', 'native Msteps/s', 'host', 'instrumentation', 'native/V8', 'native engine', 'results'],
       results.map((r) => [
         r.label,
         formatCount(r.steps),
@@ -175,6 +176,7 @@ function sustainedTable(results: readonly SustainedBench[]): string {
         formatRatio(r.native.warmMs / r.verityHostMs),
         formatRatio(nativeRatio(r)),
         r.native.fallback === null ? 'finishes' : `falls back (${r.native.fallback})`,
+        r.problems.length === 0 ? 'right' : 'WRONG',
       ]),
     ),
   ].join('\n');

@@ -55,12 +55,25 @@ function ratioSummary(items: readonly Named[], limit: number): { within: boolean
   };
 }
 
+/**
+ * Runs whose results were wrong (their `problems`) are left out: their timings measure
+ * something other than the job. The verdict says how many were left out.
+ */
 export function judgeTargets(
   fixtures: readonly FixtureBench[],
   sustained: readonly SustainedBench[],
   verityRun: StartupRow | undefined,
 ): Verdict[] {
-  return [interpVerdict(fixtures), nativeVerdict(fixtures, sustained), startupVerdict(verityRun)];
+  const isRight = (r: { problems: readonly string[] }): boolean => r.problems.length === 0;
+  const right = fixtures.filter(isRight);
+  const rightSustained = sustained.filter(isRight);
+  const wrong = [
+    ...fixtures.filter((f) => !isRight(f)).map((f) => f.name),
+    ...sustained.filter((s) => !isRight(s)).map((s) => s.label),
+  ];
+  const note = wrong.length === 0 ? '' : `; left out for wrong results: ${wrong.join(', ')}`;
+  const withNote = (v: Verdict): Verdict => ({ ...v, detail: v.detail + note });
+  return [withNote(interpVerdict(right)), withNote(nativeVerdict(right, rightSustained)), startupVerdict(verityRun)];
 }
 
 function interpVerdict(fixtures: readonly FixtureBench[]): Verdict {

@@ -2,10 +2,11 @@
 // speed is judged by `npm run bench`, from ratios to a baseline measured in the same run.
 
 import { describe, expect, it } from 'vitest';
-import { benchFixture, nativeFallback } from '../../bench/fixture-bench.js';
+import { benchFixture, nativeFallback, type FixtureBench } from '../../bench/fixture-bench.js';
 import { formatDelta, formatRatio, markdownTable } from '../../bench/format.js';
 import { geometricMean, median, minimum } from '../../bench/stats.js';
-import { benchSustained } from '../../bench/sustained-bench.js';
+import { benchSustained, type SustainedBench } from '../../bench/sustained-bench.js';
+import { judgeTargets } from '../../bench/targets.js';
 import { loadJob } from '../../vm/job.js';
 import { loadFixture } from '../support/fixtures.js';
 
@@ -79,5 +80,49 @@ describe('sustained bench', () => {
     expect(bench.native.fallback).toBeNull();
     // Twice the input: about twice the steps of the fixture itself.
     expect(bench.steps).toBeGreaterThan(8_000_000);
+  });
+});
+
+describe('targets', () => {
+  const fixture = (name: string, v8Ms: number, nativeMs: number, interpMs: number, problems: string[] = []): FixtureBench => ({
+    name,
+    steps: 5_000_000,
+    v8: { firstMs: v8Ms, setupMs: 0.5, runMs: v8Ms - 0.5, totalMs: v8Ms, runs: 3 },
+    native: { firstMs: nativeMs, warmMs: nativeMs, runs: 3, fallback: null },
+    interp: { firstMs: interpMs, ms: interpMs, runs: 1 },
+    problems,
+  });
+  const sustained = (ratio: number): SustainedBench => ({
+    label: 'loop 3000000',
+    steps: 500_000_000,
+    v8: { setupMs: 1, runMs: 49, totalMs: 50, runs: 3 },
+    verityHostMs: 50,
+    native: { warmMs: 50 * ratio, runs: 3, fallback: null },
+    problems: [],
+  });
+  const startup = { label: 'verity run exit_code', minMs: 180, medianMs: 320, runs: 3 };
+
+  it('judges each target by its ratio to V8, and startup by the median', () => {
+    const [interp, native, cli] = judgeTargets([fixture('a', 10, 12, 150), fixture('b', 10, 14, 250)], [sustained(1.2)], startup);
+    expect(interp.met).toBe(false); // 25x on b
+    expect(interp.detail).toContain('1/2 within; worst b 25.0x');
+    expect(native.met).toBe(true);
+    expect(cli.met).toBe(false); // median 320 ms, though the best run took 180
+  });
+
+  it('fails the native target on a sustained run even when the fixtures pass', () => {
+    expect(judgeTargets([fixture('a', 10, 12, 150)], [sustained(1.6)], undefined)[1].met).toBe(false);
+  });
+
+  it('leaves runs with wrong results out of the verdict and says so', () => {
+    const [interp] = judgeTargets([fixture('a', 10, 12, 150), fixture('b', 10, 12, 1, ['b: interp stdout differs'])], [], undefined);
+    expect(interp.met).toBe(true);
+    expect(interp.detail).toContain('1/1 within');
+    expect(interp.detail).toContain('left out for wrong results: b');
+  });
+
+  it('says when nothing it applies to was measured', () => {
+    const verdicts = judgeTargets([], [], undefined);
+    expect(verdicts.map((v) => v.met)).toEqual([null, null, null]);
   });
 });

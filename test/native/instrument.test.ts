@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeModule } from '../../vm/binary/decode.js';
 import { encodeModule } from '../../vm/binary/encode.js';
-import { DEFAULT_LIMITS, type MachineLimits } from '../../vm/exec/limits.js';
+import { prologueSteps, DEFAULT_LIMITS, type MachineLimits } from '../../vm/exec/limits.js';
 import { TrapMessage } from '../../vm/exec/trap.js';
 import { jobIO, loadJob, runInterpreted, type JobInput, type RunResult } from '../../vm/job.js';
 import { attemptNative, runNative, type NativeAttempt } from '../../vm/native/engine.js';
 import { instrumentJob, nanBitsUnobservable, segmentLeaders } from '../../vm/native/instrument.js';
 import { validateModule } from '../../vm/valid/validate.js';
-import { F32, F64, I32, type Module } from '../../vm/syntax/types.js';
+import { F32, F64, I32, type Module, FUNCREF, EXTERNREF } from '../../vm/syntax/types.js';
 import { loadFixtures, TRAP_KINDS } from '../support/fixtures.js';
 import { code, jobBytes, jobModule, VOID, type JobSpec } from './build.js';
 
@@ -38,6 +38,9 @@ async function agreed(wasm: Uint8Array, limits = limitsWith(), input = NO_INPUT)
   expect(attempt.result).toEqual(interpreted(wasm, limits, input));
   return attempt.result;
 }
+
+/** Steps of startOnly's LOCALS prologue row (two declared locals). */
+const STARTONLY_PROLOGUE = prologueSteps(2);
 
 /** A job whose `_start` body is `body` (locals: i32, f32), with proc_exit as import 0 (so `_start` is function 1). */
 function startOnly(body: string, extra: Partial<JobSpec> = {}): Uint8Array {
@@ -99,7 +102,9 @@ describe('step counts of control-flow shapes (docs/machine.md#steps)', () => {
       if (s.spec?.funcs) spec.funcs[0] = { type: VOID, locals: [I32], body: s.body };
       const result = await agreed(jobBytes(spec));
       expect(result.status).toBe('exited');
-      expect(result.steps).toBe(s.steps);
+      // The hand counts above are of the instructions; `_start` declares one local, so its
+      // LOCALS prologue row adds prologueSteps(1) = 1 step.
+      expect(result.steps).toBe(s.steps + prologueSteps(1));
     });
   }
 
@@ -117,7 +122,7 @@ describe('step counts of control-flow shapes (docs/machine.md#steps)', () => {
 
   it('proc_exit is one step and skips the exit 0', async () => {
     const result = await agreed(startOnly('i32.const 42\ncall 0\nend'));
-    expect(result).toMatchObject({ status: 'exited', exitCode: 42, steps: 3 });
+    expect(result).toMatchObject({ status: 'exited', exitCode: 42, steps: 3 + STARTONLY_PROLOGUE });
   });
 
   it('a start function costs one more step, and runs before _start', async () => {
@@ -151,7 +156,7 @@ describe('step counts of control-flow shapes (docs/machine.md#steps)', () => {
 describe('NaN rule', () => {
   it('f32.div 0/0 gives the canonical 0x7fc00000', async () => {
     const wasm = startOnly('f32.const 0\nf32.const 0\nf32.div\ni32.reinterpret_f32\ncall 0\nend');
-    expect(await agreed(wasm)).toMatchObject({ exitCode: 0x7fc00000, steps: 6 });
+    expect(await agreed(wasm)).toMatchObject({ exitCode: 0x7fc00000, steps: 6 + STARTONLY_PROLOGUE });
   });
 
   it('f64.add of a payload NaN gives the canonical NaN', async () => {
@@ -260,7 +265,7 @@ describe('bulk operations: micro-steps', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const result = await agreed(startOnly(`${c.op}\nend`, c.spec));
-      expect(result.steps).toBe(c.steps);
+      expect(result.steps).toBe(c.steps + STARTONLY_PROLOGUE);
     });
   }
 
@@ -280,7 +285,7 @@ describe('bulk operations: micro-steps', () => {
     const limits = limitsWith();
     const job = loadJob(wasm);
     const result = await runNative(job, jobIO(NO_INPUT, limits), limits, () => runInterpreted(job, NO_INPUT, limits));
-    expect(result).toMatchObject({ status: 'trapped', trap: TrapMessage.memoryOutOfBounds, steps: 5 });
+    expect(result).toMatchObject({ status: 'trapped', trap: TrapMessage.memoryOutOfBounds, steps: 5 + STARTONLY_PROLOGUE });
   });
 });
 
@@ -302,10 +307,11 @@ describe('limits', () => {
 
   it('a run of exactly maxSteps completes; one step less is out-of-steps', async () => {
     const wasm = startOnly('i32.const 3\nlocal.set 0\nloop\nlocal.get 0\ni32.const 1\ni32.sub\nlocal.tee 0\nbr_if 0\nend\nend');
-    expect((await agreed(wasm, limitsWith({ maxSteps: 22 }))).status).toBe('exited');
-    const attempt = await native(wasm, limitsWith({ maxSteps: 21 }));
+    const exact = 22 + STARTONLY_PROLOGUE;
+    expect((await agreed(wasm, limitsWith({ maxSteps: exact }))).status).toBe('exited');
+    const attempt = await native(wasm, limitsWith({ maxSteps: exact - 1 }));
     expect(attempt).toMatchObject({ ok: false, reason: 'out-of-steps' });
-    expect(interpreted(wasm, limitsWith({ maxSteps: 21 }))).toMatchObject({ status: 'out-of-steps', steps: 21 });
+    expect(interpreted(wasm, limitsWith({ maxSteps: exact - 1 }))).toMatchObject({ status: 'out-of-steps', steps: exact - 1 });
   });
 
   it('an infinite loop hits the budget and falls back to the interpreter', async () => {
@@ -475,5 +481,39 @@ describe('fixtures', () => {
     expect(fellBack).toBe(1);
     expect(result).toMatchObject({ status: 'trapped', trap: f.expected.trapMessage });
     expect(Buffer.from(result.stdout).equals(Buffer.from(f.expected.stdout))).toBe(true);
+  });
+});
+
+describe('the LOCALS prologue (docs/machine.md#steps)', () => {
+  it('zeroes declared locals LOCALS_PER_STEP per step, counted alike by both engines', async () => {
+    // nine declared locals: ceil(9 / 4) = 3 prologue steps, then local.get 8, call proc_exit
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [{ type: VOID, locals: Array(9).fill(I32), body: 'local.get 8\ncall 0\nend' }],
+    });
+    expect(prologueSteps(9)).toBe(3);
+    expect(await agreed(wasm)).toMatchObject({ status: 'exited', exitCode: 0, steps: 1 + 3 + 2 });
+  });
+
+  it('reference-typed locals start null (null is the zero slot)', async () => {
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [{ type: VOID, locals: [FUNCREF, EXTERNREF], body: 'local.get 0\nref.is_null\nlocal.get 1\nref.is_null\ni32.add\ncall 0\nend' }],
+    });
+    expect(await agreed(wasm)).toMatchObject({ status: 'exited', exitCode: 2 });
+  });
+
+  it('stale slots from an earlier call are zeroed for the next one', async () => {
+    // f leaves 7 in its local's slot and returns nothing; g's local occupies the same
+    // slot and must read 0 (a missing zeroing would exit with 7).
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      funcs: [
+        { type: VOID, body: 'call 2\ncall 3\ncall 0\nend' },
+        { type: VOID, locals: [I32], body: 'i32.const 7\nlocal.set 0\nend' },
+        { type: { params: [], results: [I32] }, locals: [I32], body: 'local.get 0\nend' },
+      ],
+    });
+    expect(await agreed(wasm)).toMatchObject({ status: 'exited', exitCode: 0 });
   });
 });

@@ -13,6 +13,7 @@
 import { Op } from '../syntax/opcodes.js';
 import type { BlockType, Func, Module } from '../syntax/types.js';
 import type { FuncInfo } from '../valid/validate.js';
+import { funcRef } from './table.js';
 
 export const CODE_WIDTH = 4;
 
@@ -27,6 +28,8 @@ export const IOp = {
   HALT: 0xf7,
   /** A br_table target row `[TABLE_ROW, targetPc, arity, dropTo]`; never executed. */
   TABLE_ROW: 0xf8,
+  /** Function prologue `[LOCALS, n, params]`: pushes the n declared locals as zeros, in micro-steps. */
+  LOCALS: 0xf9,
 } as const;
 
 /** Branch target of a br_if / br_table row that leaves the function (a return). */
@@ -123,6 +126,7 @@ export function lowerFunction(
   const type = m.types[func.typeIdx];
   const localsBase = type.params.length + func.locals.length;
   const entry = code.length;
+  if (func.locals.length > 0) code.emit(IOp.LOCALS, func.locals.length, type.params.length);
   const labels: Label[] = [
     { isLoop: false, height: 0, arity: type.results.length, loopPc: 0, fixups: [], ifPc: -1 },
   ];
@@ -238,7 +242,7 @@ export function lowerFunction(
         code.emit(prefixedOp(op), res.dataAddrs[ins.a!]);
         break;
       case Op.ref_func:
-        code.emit(op, res.funcAddrs[ins.a!]);
+        code.emit(op, funcRef(res.funcAddrs[ins.a!]));
         break;
       case Op.i64_const:
       case Op.f64_const: {

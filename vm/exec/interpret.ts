@@ -16,7 +16,7 @@ import { CODE_WIDTH, IOp, RETURN_TARGET } from './code.js';
 import * as I64 from './int64.js';
 import * as Fl from './float.js';
 import * as Cv from './convert.js';
-import { LEAF_SIZE } from './limits.js';
+import { LEAF_SIZE, LOCALS_PER_STEP } from './limits.js';
 import { Memory } from './memory.js';
 import { NULL_REF } from './table.js';
 import type { Store } from './store.js';
@@ -98,17 +98,14 @@ export class Machine {
     fr[r++] = this.fn;
     fr[r] = f.units;
     this.fsp++;
-    const fp = sp - f.params;
-    const top = sp + f.locals;
-    this.stack.fill(0, sp * 2, top * 2);
-    // Reference-typed locals start as null, which is not the all-zero slot.
-    for (let i = 0; i < f.refLocals.length; i++) this.stack[(fp + f.refLocals[i]) * 2] = NULL_REF;
-    this.fp = fp;
+    // Declared locals are pushed by the function's LOCALS prologue row, not here: zeroing
+    // them is micro-stepped so that one step writes a bounded part of the stack.
+    this.fp = sp - f.params;
     this.fn = addr;
     this.pc = f.entryPc;
     if (f.instance.memAddr >= 0) this.mem = this.store.mems[f.instance.memAddr];
     else this.mem = EMPTY_MEMORY;
-    return top;
+    return sp;
   }
 
   /** Returns from the running function: its results (top of stack) move to its fp. */
@@ -242,6 +239,7 @@ export class Machine {
               if (i >= table.size) throw new Trap(TrapMessage.undefinedElement);
               addr = table.elems[i];
               if (addr === NULL_REF) throw new Trap(TrapMessage.uninitializedElement);
+              addr -= 1; // a funcref is its function address + 1
               if (funcs[addr].typeId !== code[base + 2]) throw new Trap(TrapMessage.indirectCallTypeMismatch);
               if (funcs[addr].kind !== 'wasm') {
                 this.pc = pc; this.sp = s >> 1; this.steps = start + n; synced = true;
@@ -574,6 +572,19 @@ export class Machine {
         this.status = 'exited';
         this.exitCode = 0;
         return;
+      case IOp.LOCALS: { // [LOCALS, n, params]: push n zero slots, LOCALS_PER_STEP per micro-step
+        const target = this.fp + code[base + 2] + code[base + 1];
+        const total = Math.ceil((target - sp) / LOCALS_PER_STEP);
+        if (total - 1 <= budget) {
+          w.fill(0, sp * 2, target * 2);
+          this.steps += total - 1;
+          sp = target;
+          break;
+        }
+        w.fill(0, sp * 2, (sp + LOCALS_PER_STEP) * 2);
+        this.sp = sp + LOCALS_PER_STEP;
+        return;
+      }
       case IOp.HALT:
         this.status = 'returned';
         return;

@@ -5,7 +5,8 @@
 import { Op } from '../syntax/opcodes.js';
 import { IOp } from './code.js';
 import { Machine, NO_FUNCTION, type Status } from './interpret.js';
-import { wordsToBits, bitsToWords } from './store.js';
+import { refToMachine, wordsToBits, bitsToWords } from './store.js';
+import { isRefType } from '../syntax/types.js';
 import { Trap } from './trap.js';
 
 const trampolines = new WeakMap<Machine, Map<number, number>>();
@@ -24,7 +25,8 @@ function trampoline(machine: Machine, addr: number): number {
 }
 
 /**
- * Calls function `addr` with `args` (64-bit patterns; references as 32-bit values)
+ * Calls function `addr` with `args` (64-bit patterns; references as 32-bit values with
+ * null = 0xFFFFFFFF, converted to and from the machine's encoding here)
  * and returns its results. Throws Trap; the machine is reset for the next call either way.
  */
 export function invoke(machine: Machine, addr: number, args: bigint[]): bigint[] {
@@ -37,8 +39,9 @@ export function invoke(machine: Machine, addr: number, args: bigint[]): bigint[]
   machine.units = 0;
   machine.status = 'running';
   machine.trapMessage = null;
-  for (const a of args) {
-    const [lo, hi] = bitsToWords(a);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [lo, hi] = isRefType(f.type.params[i]) ? [refToMachine(a), 0] : bitsToWords(a);
     machine.stack[machine.sp * 2] = lo;
     machine.stack[machine.sp * 2 + 1] = hi;
     machine.sp++;

@@ -33,3 +33,11 @@ export function frameUnits(params: number, locals: number, maxOperandHeight: num
 export const PAGE_SIZE = 65536;
 /** Aligned block of linear memory that bulk operations write per micro-step. */
 export const LEAF_SIZE = 32;
+
+/** Declared locals a function's LOCALS prologue row zeroes per micro-step. */
+export const LOCALS_PER_STEP = 4;
+
+/** Steps of a function's LOCALS prologue: 0 without declared locals. */
+export function prologueSteps(locals: number): number {
+  return Math.ceil(locals / LOCALS_PER_STEP);
+}

@@ -8,13 +8,13 @@
 import type {
   ConstExpr, ExternKind, FuncType, GlobalType, Limits, Module, RefType, ValType,
 } from '../syntax/types.js';
-import { FUNCREF, F32, F64, I32, I64, isRefType, WasmError } from '../syntax/types.js';
+import { FUNCREF, F32, F64, I32, I64, WasmError } from '../syntax/types.js';
 import { Op } from '../syntax/opcodes.js';
 import type { ModuleInfo } from '../valid/validate.js';
 import { CodeBuffer, lowerFunction, type Resolution } from './code.js';
 import { frameUnits, PAGE_SIZE } from './limits.js';
 import { Memory } from './memory.js';
-import { MAX_TABLE_SIZE, NULL_REF, Table } from './table.js';
+import { funcRef, MAX_TABLE_SIZE, NULL_REF, Table } from './table.js';
 import { Trap, TrapMessage } from './trap.js';
 
 /** A host function that runs in one step and returns its results (spec-test imports). */
@@ -22,9 +22,7 @@ export type HostCallback = (args: bigint[]) => bigint[];
 
 export type FuncInst =
   | { kind: 'wasm'; type: FuncType; typeId: number; entryPc: number; params: number; locals: number;
-      results: number; units: number; instance: Instance;
-      /** Local indices (params included) of declared reference-typed locals. */
-      refLocals: number[] }
+      results: number; units: number; instance: Instance }
   | { kind: 'wasi'; type: FuncType; typeId: number; wasiId: number }
   | { kind: 'host'; type: FuncType; typeId: number; callback: HostCallback };
 
@@ -138,7 +136,7 @@ function evalConst(store: Store, inst: Instance, expr: ConstExpr): [number, numb
     case Op.i64_const:
     case Op.f64_const: return [Number(ins.c! & 0xffffffffn) | 0, Number(ins.c! >> 32n) | 0];
     case Op.ref_null: return [NULL_REF, 0];
-    case Op.ref_func: return [inst.funcAddrs[ins.a!], 0];
+    case Op.ref_func: return [funcRef(inst.funcAddrs[ins.a!]), 0];
     case Op.global_get: {
       const g = inst.globalAddrs[ins.a!];
       return [store.globals[g * 2], store.globals[g * 2 + 1]];
@@ -212,7 +210,6 @@ export function instantiate(store: Store, m: Module, info: ModuleInfo, resolve: 
       kind: 'wasm', type, typeId: store.typeId(type), entryPc: -1,
       params: type.params.length, locals: f.locals.length, results: type.results.length,
       units: frameUnits(type.params.length, f.locals.length, maxHeight), instance: inst,
-      refLocals: f.locals.flatMap((t, j) => (isRefType(t) ? [type.params.length + j] : [])),
     });
     inst.funcAddrs.push(firstDefined + i);
   });
@@ -284,10 +281,25 @@ export function bitsToWords(bits: bigint): [number, number] {
   return [Number(bits & 0xffffffffn) | 0, Number((bits >> 32n) & 0xffffffffn) | 0];
 }
 
+/**
+ * References at the API boundary (invoke, globals read by a host) keep the spec runner's
+ * convention: null is 0xFFFFFFFF, otherwise the function address or host value. In the
+ * machine null is 0 and a reference is that value + 1 (docs/machine.md#values).
+ */
+export const API_NULL_REF = 0xffffffffn;
+
+export function refToMachine(bits: bigint): number {
+  return bits === API_NULL_REF ? NULL_REF : (Number(bits) + 1) | 0;
+}
+
+export function refFromMachine(word: number): bigint {
+  return word === NULL_REF ? API_NULL_REF : BigInt((word >>> 0) - 1);
+}
+
 export function wordsToBits(lo: number, hi: number, type: ValType): bigint {
   if (type === I32 || type === F32) return BigInt(lo >>> 0);
   if (type === I64 || type === F64) return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-  return BigInt(lo >>> 0); // references: the 32-bit ref value (NULL_REF = 0xffffffff)
+  return refFromMachine(lo);
 }
 
 export { PAGE_SIZE, FUNCREF };

@@ -1,7 +1,14 @@
-// A table of references (spec 4.2.7). Entries are 32-bit: a function address
-// (funcref), an opaque host value (externref), or NULL_REF.
+// A table of references (spec 4.2.7). Entries are 32-bit references
+// (docs/machine.md#values): 0 is null, a funcref is its function address + 1, an
+// externref is its host value + 1. Null being zero means zero-filled memory (new
+// table entries, fresh locals) holds null references without extra writes.
 
-export const NULL_REF = -1;
+export const NULL_REF = 0;
+
+/** The reference to function address `addr`. */
+export function funcRef(addr: number): number {
+  return addr + 1;
+}
 
 /** Tables without a declared maximum may grow to this many entries (a machine limit). */
 export const MAX_TABLE_SIZE = 10_000_000;

@@ -28,7 +28,7 @@ import {
   type BlockType, type Export, type Func, type FuncType, type Global, type Instr, type Module,
   type RefType, type ValType,
 } from '../syntax/types.js';
-import { frameUnits, type MachineLimits } from '../exec/limits.js';
+import { frameUnits, prologueSteps, type MachineLimits } from '../exec/limits.js';
 import { MAX_TABLE_SIZE } from '../exec/table.js';
 import type { FuncInfo, ModuleInfo } from '../valid/validate.js';
 
@@ -283,7 +283,9 @@ function instrumentFunc(rw: Rewriter, f: Func, info: FuncInfo): Func {
     const ins = body[k];
     if (k === 0) unitsPrologue(rw, w, units, ins.offset);
     if (leaders[k]) {
-      countSteps(rw, w, segmentLength(body, leaders, k), ins.offset);
+      // The entry segment also counts the LOCALS prologue row's micro-steps (docs/machine.md).
+      const prologue = k === 0 ? prologueSteps(f.locals.length) : 0;
+      countSteps(rw, w, segmentLength(body, leaders, k) + prologue, ins.offset);
       if (k === 0 || body[k - 1].op === Op.loop) budgetCheck(rw, w, ins.offset);
     }
     rewriteInstr(rw, w, body, k);
