@@ -10,5 +10,6 @@
 // Throw UsageError (cli/errors.ts) for bad arguments or input: exit code 2.
 import type { Command } from 'commander';
 import { register as run } from './run.js';
+import { register as stateHash } from './state-hash.js';
 
-export const commands: Array<(program: Command) => void> = [run];
+export const commands: Array<(program: Command) => void> = [run, stateHash];

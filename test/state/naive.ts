@@ -75,3 +75,10 @@ export function beSlots(words: ArrayLike<number>): Uint8Array {
   }
   return out;
 }
+
+/** `bytes` without its trailing zeros: the same region (bytes past the end are zero). */
+export function trimZeros(bytes: Uint8Array): Uint8Array {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return bytes.subarray(0, end);
+}

@@ -53,6 +53,14 @@ export class Machine {
   fn = NO_FUNCTION;
   /** Stack units in use (docs/machine.md#limits). */
   units = 0;
+  /**
+   * High-water marks, kept for snapshots (vm/exec/snapshot.ts): no slot at or above
+   * `maxSp` and no frame record at or above `maxFsp` was ever written, so a snapshot
+   * copies only below them. Tracked per call (a frame never grows past its static
+   * units), not per instruction.
+   */
+  maxSp = 0;
+  maxFsp = 0;
   steps = 0;
   status: Status = 'running';
   exitCode: number | null = null;
@@ -98,9 +106,12 @@ export class Machine {
     fr[r++] = this.fn;
     fr[r] = f.units;
     this.fsp++;
+    if (this.fsp > this.maxFsp) this.maxFsp = this.fsp;
     // Declared locals are pushed by the function's LOCALS prologue row, not here: zeroing
     // them is micro-stepped so that one step writes a bounded part of the stack.
     this.fp = sp - f.params;
+    // The frame's slots (params, locals, operands) all lie below fp + units - 1.
+    if (this.fp + f.units - 1 > this.maxSp) this.maxSp = this.fp + f.units - 1;
     this.fn = addr;
     this.pc = f.entryPc;
     if (f.instance.memAddr >= 0) this.mem = this.store.mems[f.instance.memAddr];
