@@ -11,7 +11,7 @@
 // typed arrays directly: no object per instruction, no BigInt on the hot path.
 
 import { Op } from '../syntax/opcodes.js';
-import { HostOutcome, wasiStep, type HostState } from '../host/wasi.js';
+import { fastForwardChunks, HostOutcome, wasiStep, type HostState } from '../host/wasi.js';
 import { CODE_WIDTH, IOp, RETURN_TARGET } from './code.js';
 import * as I64 from './int64.js';
 import * as Fl from './float.js';
@@ -857,6 +857,8 @@ export class Machine {
         return sp;
       }
       if (outcome === HostOutcome.Trap) throw new Trap(this.host.trapMessage);
+      // Chunk units of the current iovec in one go when the budget allows (same state, same count).
+      this.steps += fastForwardChunks(f.wasiId, this.stack, argBase, this.mem.bytes, this.host, this.maxSteps - this.steps);
       if (this.steps >= this.maxSteps) return sp; // paused mid-call; pc stays on the call
       this.steps++;
     }
@@ -882,9 +884,10 @@ function unwind(w: Int32Array, s: number, to: number, arity: number): number {
 }
 
 // Instructions outside runChunk's switch that only compute on the value stack.
-const UNARY = 1;
-const BINARY = 2;
-const OP_KIND = new Uint8Array(256);
+export const UNARY = 1;
+export const BINARY = 2;
+/** UNARY / BINARY for the numeric instructions handled by unaryOp / binaryOp (exported for vm/proof). */
+export const OP_KIND = new Uint8Array(256);
 for (const op of [
   Op.i32_div_s, Op.i32_div_u, Op.i32_rem_s, Op.i32_rem_u, Op.i32_rotr,
   Op.i64_lt_s, Op.i64_lt_u, Op.i64_gt_s, Op.i64_gt_u, Op.i64_le_s, Op.i64_le_u, Op.i64_ge_s, Op.i64_ge_u,
@@ -913,7 +916,7 @@ for (const op of [
  * A binary numeric instruction: operands at words i (a) and i + 2 (b), the result at
  * word i (f64 views: slot i >> 1). Throws Trap for division traps.
  */
-function binaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Array, i: number): void {
+export function binaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Array, i: number): void {
   const j = i >> 1; // slot of a, for the f64 view
   switch (op) {
     case Op.i32_div_s: w[i] = I64.i32_div_s(w[i], w[i + 2]); break;
@@ -968,7 +971,7 @@ function binaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Arra
 }
 
 /** A unary instruction on the slot at word i, in place. Throws Trap for invalid truncations. */
-function unaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Array, i: number): void {
+export function unaryOp(op: number, w: Int32Array, f32: Float32Array, f64: Float64Array, i: number): void {
   const j = i >> 1; // slot, for the f64 view
   switch (op) {
     case Op.i32_clz: w[i] = Math.clz32(w[i]); break;
