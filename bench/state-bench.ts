@@ -78,7 +78,9 @@ function main(): void {
   row('cold hash, 256 MiB memory all zero', time(() => committer.stateHash()), 'first hash of a fresh machine');
   row('warm hash, nothing changed', warm(machine, committer, 0, repeats), 'diff of all arrays only');
   for (const steps of [10, 1000, 100_000]) {
-    row(`warm hash after ${steps.toLocaleString('en-US')} steps`, warm(machine, committer, steps, repeats), `~${(steps / 10).toLocaleString('en-US')} dirty memory leaves`);
+    const leaves = steps / 10;
+    row(`warm hash after ${steps.toLocaleString('en-US')} steps`, warm(machine, committer, steps, repeats),
+      `~${leaves.toLocaleString('en-US')} dirty memory ${leaves === 1 ? 'leaf' : 'leaves'}`);
   }
 
   // Worst case: every byte of memory nonzero, so every leaf and node is hashed.
@@ -89,6 +91,13 @@ function main(): void {
   row('cold hash, 256 MiB memory all random', coldMs, `${(256 / (coldMs / 1000)).toFixed(1)} MiB/s; 2^24 keccak calls`);
   row('warm hash after 10 steps (random memory)', warm(machine, fresh, 10, repeats), '~1 dirty memory leaf');
   row('warm hash after 1,000 steps (random memory)', warm(machine, fresh, 1000, repeats), '~100 dirty memory leaves');
+
+  // Another machine of the job (as restored from a snapshot): same memory but ~100 leaves.
+  const other = newMachine();
+  other.store.mems[0].bytes.set(memory);
+  other.maxSteps = 1000;
+  other.run();
+  row('attach to another machine, then hash', time(() => { fresh.attach(other); fresh.stateHash(); }), 'states differ in ~100 memory leaves');
 
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   process.stdout.write([

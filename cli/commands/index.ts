@@ -11,5 +11,7 @@
 import type { Command } from 'commander';
 import { register as run } from './run.js';
 import { register as stateHash } from './state-hash.js';
+import { register as prove } from './prove.js';
+import { register as trace } from './trace.js';
 
-export const commands: Array<(program: Command) => void> = [run, stateHash];
+export const commands: Array<(program: Command) => void> = [run, stateHash, trace, prove];

@@ -17,6 +17,7 @@ import { StreamChain } from '../../vm/state/stream.js';
 import { loadFixture } from '../support/fixtures.js';
 import { beSlots, beWords, naiveRoot, naiveStream, trimZeros } from './naive.js';
 import { randomBytes, rng } from './random.js';
+import { jobBytes, VOID } from '../native/build.js';
 
 const LIMITS: MachineLimits = { ...DEFAULT_LIMITS };
 
@@ -148,15 +149,85 @@ describe('StateCommitter', () => {
     }
   });
 
-  it('refuses a machine that has run (without the program commitment) and limits it was not built with', () => {
+  it('attach: one committer hashes other machines of the run, earlier or later, as a fresh one would', () => {
+    const grow = loadJob(jobBytes({
+      funcs: [{ type: VOID, body: 'ref.func 0\ni32.const 20\ntable.grow 0\ndrop\ni32.const 9\nmemory.grow\ndrop\nend' }],
+      table: { min: 1, max: null, elems: [0] },
+    }));
+    const jobs: Array<[{ job: LoadedJob; input: JobInput }, number[]]> = [
+      // memops grows its memory from 2 to 20 pages: moving back shrinks MEMORY.
+      [fixtureJob('memops'), [3_000_000, 100_000, 2_000_000, 0, Number.MAX_SAFE_INTEGER, 5]],
+      // table.grow and memory.grow, then back to before them: TABLES and MEMORY shrink.
+      [{ job: grow, input: { input: new Uint8Array(0), args: ['t'] } }, [100, 2, 100, 0, 6, 3]],
+      [fixtureJob('cat_iov'), [300_000, 1000, 200_000, 0]],
+    ];
+    for (const [{ job, input }, points] of jobs) {
+      const first = createJobMachine(job, input, LIMITS);
+      const committer = new StateCommitter(first, LIMITS);
+      for (const at of points) {
+        const machine = createJobMachine(job, input, LIMITS);
+        runTo(machine, at);
+        committer.attach(machine);
+        expect(committer.machine).toBe(machine);
+        const fresh = new StateCommitter(machine, LIMITS, committer.program);
+        expect(hex(committer.header())).toBe(hex(fresh.header()));
+      }
+    }
+    const grown = createJobMachine(grow, { input: new Uint8Array(0), args: ['t'] }, LIMITS);
+    grown.run();
+    expect([grown.status, grown.store.tables[0].size, grown.store.mems[0].pages]).toEqual(['exited', 21, 10]);
+    const other = createJobMachine(fixtureJob('sha256').job, fixtureJob('sha256').input, LIMITS);
+    const committer = new StateCommitter(createJobMachine(grow, { input: new Uint8Array(0), args: ['t'] }, LIMITS), LIMITS);
+    expect(() => committer.attach(other)).toThrow(/not one of this job/);
+  });
+
+  it('refuses limits the machine was not built with', () => {
     const { job, input } = fixtureJob('loop');
     const machine = createJobMachine(job, input, LIMITS);
     expect(() => new StateCommitter(machine, { ...LIMITS, maxStackUnits: 1000 })).toThrow(/maxStackUnits/);
     expect(() => new StateCommitter(machine, { ...LIMITS, maxLogBytes: 7 })).toThrow(/maxLogBytes/);
+    expect(() => new StateCommitter(machine, { ...LIMITS, maxMemoryPages: 1 })).toThrow(/maxMemoryPages/);
+  });
+
+  it('commits the same program from a machine that has run (dropped segments recovered from the module)', () => {
+    const body = `
+      i32.const 0
+      i32.const 2
+      i32.const 3
+      memory.init 1
+      data.drop 0
+      data.drop 1
+      elem.drop 1
+      elem.drop 2
+      end`;
+    const built = loadJob(jobBytes({
+      funcs: [{ type: VOID, body }, { type: VOID, body: 'end' }],
+      table: { min: 4, max: null, elems: [1, 0] },
+      passiveElems: [[1, 1, 0], [0]],
+      datas: [new Uint8Array([1, 2, 3]), new Uint8Array(40).fill(9)],
+    }));
+    const jobs: Array<{ job: LoadedJob; input: JobInput }> = [
+      { job: built, input: { input: new Uint8Array(0), args: ['t'] } },
+      fixtureJob('sha256'), fixtureJob('memops'),
+    ];
+    for (const { job, input } of jobs) {
+      const machine = createJobMachine(job, input, LIMITS);
+      const atStart = new StateCommitter(machine, LIMITS);
+      machine.run();
+      expect(machine.status).toBe('exited');
+      const afterRun = new StateCommitter(machine, LIMITS);
+      expect(afterRun.program.image).toEqual(atStart.program.image);
+      expect(afterRun.programHash()).toBe(atStart.programHash());
+      expect(afterRun.stateHash()).toBe(atStart.stateHash());
+    }
+    // The built job really dropped its passive segments, and they are in the image.
+    const machine = createJobMachine(built, { input: new Uint8Array(0), args: ['t'] }, LIMITS);
     const program = new StateCommitter(machine, LIMITS).program;
-    runTo(machine, 10);
-    expect(() => new StateCommitter(machine, LIMITS)).toThrow(/has not run yet/);
-    expect(new StateCommitter(machine, LIMITS, program).stateHash()).toMatch(/^0x[0-9a-f]{64}$/);
+    machine.run();
+    expect(machine.store.datas.map((d) => d.length)).toEqual([0, 0]);
+    expect(machine.store.elems.map((e) => e.length)).toEqual([0, 0, 0]);
+    const segs = new DataView(program.image.buffer, program.layout.segsBase);
+    expect([1, 2, 3, 4].map((k) => segs.getUint32(8 * k + 4))).toEqual([40, 0, 3, 1]);
   });
 });
 

@@ -54,13 +54,14 @@ describe('RegionTree', () => {
       const tree = new RegionTree(depth);
       for (let round = 0; round < 40; round++) {
         if (bytes.length < size && next() % 4 === 0) {
-          const grown = new Uint8Array(Math.min(size, bytes.length * 2));
+          const grown = new Uint8Array(Math.min(size, Math.max(32, bytes.length * 2)));
           grown.set(bytes);
           bytes = grown;
         }
         const writes = next() % 6;
-        for (let w = 0; w < writes; w++) bytes[next() % bytes.length] = next() & 0xff;
-        if (next() % 5 === 0) bytes.fill(0, next() % bytes.length); // some leaves back to zero
+        for (let w = 0; w < writes && bytes.length > 0; w++) bytes[next() % bytes.length] = next() & 0xff;
+        if (next() % 5 === 0) bytes.fill(0, next() % (bytes.length + 1)); // some leaves back to zero
+        if (next() % 7 === 0) bytes = bytes.slice(0, next() % (bytes.length + 1)); // an earlier, smaller state
         tree.update(bytes);
         expect(tree.root()).toEqual(naiveRoot(depth, bytes));
       }
@@ -199,5 +200,10 @@ describe('WordRegion', () => {
     image.set(b, 16);
     expect(region.tree.root()).toEqual(naiveRoot(5, beWords(image)));
     expect(concat(region.tree.leaf(2), region.tree.leaf(3)).subarray(0, 40)).toEqual(beWords(b));
+    // The second segment shrinks to 3 words: the 7 after it are zero again.
+    region.sync(b, 3, 16, 26);
+    region.rehash();
+    image.fill(0, 19);
+    expect(region.tree.root()).toEqual(naiveRoot(5, beWords(image)));
   });
 });

@@ -33,6 +33,23 @@ export const NO_FUNCTION = -1;
 const EMPTY_MEMORY = new Memory(0, 0);
 const P = 0xe0; // first internal opcode of the 0xFC-prefixed instructions
 
+/**
+ * Batching the micro-steps of a bulk operation must leave exactly the state stepping
+ * leaves: each micro-step rewrites the operands in place and the last one pops them, so
+ * the popped slots keep the operands the LAST micro-step started with (they stay in the
+ * committed stack region above sp). These write those values; `lastLeafStart` is where
+ * a forward operation's last chunk begins.
+ */
+function lastMicroStepOperands(w: Int32Array, j: number, a: number, b: number, c: number): void {
+  w[j] = a;
+  w[j + 2] = b;
+  w[j + 4] = c;
+}
+
+function lastLeafStart(d: number, n: number): number {
+  return Math.max(d, Math.floor((d + n - 1) / LEAF_SIZE) * LEAF_SIZE);
+}
+
 /** Number of aligned 32-byte leaves that bytes [d, d+n) touch (n > 0). */
 export function leavesTouched(d: number, n: number): number {
   return Math.floor((d + n - 1) / LEAF_SIZE) - Math.floor(d / LEAF_SIZE) + 1;
@@ -642,6 +659,7 @@ export class Machine {
         if (n - 1 <= budget) {
           t.elems.fill(ref, i, i + n);
           this.steps += n - 1;
+          lastMicroStepOperands(w, j, i + n - 1, ref, 1);
           sp -= 3;
           break;
         }
@@ -663,6 +681,8 @@ export class Machine {
           if (td === ts) td.elems.copyWithin(d, s, s + n);
           else td.elems.set(ts.elems.subarray(s, s + n), d);
           this.steps += n - 1;
+          if (d <= s) lastMicroStepOperands(w, j, d + n - 1, s + n - 1, 1);
+          else lastMicroStepOperands(w, j, d, s, 1);
           sp -= 3;
           break;
         }
@@ -688,6 +708,7 @@ export class Machine {
         if (n - 1 <= budget) {
           t.elems.set(seg.subarray(s, s + n), d);
           this.steps += n - 1;
+          lastMicroStepOperands(w, j, d + n - 1, s + n - 1, 1);
           sp -= 3;
           break;
         }
@@ -721,6 +742,8 @@ export class Machine {
         if (total - 1 <= budget) {
           bytes.fill(v, d, d + n);
           this.steps += total - 1;
+          const last = lastLeafStart(d, n);
+          lastMicroStepOperands(w, j, last, w[j + 2], d + n - last); // the fill value stays unmasked
           sp -= 3;
           break;
         }
@@ -741,6 +764,12 @@ export class Machine {
         if (total - 1 <= budget) {
           bytes.copyWithin(d, s, s + n);
           this.steps += total - 1;
+          if (d <= s) {
+            const last = lastLeafStart(d, n);
+            lastMicroStepOperands(w, j, last, s + (last - d), d + n - last);
+          } else {
+            lastMicroStepOperands(w, j, d, s, Math.min(n, LEAF_SIZE - (d % LEAF_SIZE)));
+          }
           sp -= 3;
           break;
         }
@@ -769,6 +798,8 @@ export class Machine {
         if (total - 1 <= budget) {
           bytes.set(seg.subarray(s, s + n), d);
           this.steps += total - 1;
+          const last = lastLeafStart(d, n);
+          lastMicroStepOperands(w, j, last, s + (last - d), d + n - last);
           sp -= 3;
           break;
         }

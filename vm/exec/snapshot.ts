@@ -37,7 +37,8 @@ export interface MemorySnapshot {
 
 export interface TableSnapshot {
   elemType: number;
-  max: number;
+  /** The table's declared maximum (null: none); its growth limit follows from it. */
+  declaredMax: number | null;
   /** The entries below the table's size (its length is the size). */
   elems: Int32Array;
 }
@@ -91,8 +92,9 @@ export interface MachineSnapshot {
 export function snapshotMachine(m: Machine, previous?: MachineSnapshot): MachineSnapshot {
   const store = m.store;
   const stackTop = Math.max(m.maxSp, m.sp);
+  const sameRun = previous !== undefined && previous.frozen.codeWords === store.code.words;
   return {
-    frozen: previous?.frozen ?? freezeStore(store),
+    frozen: sameRun ? previous.frozen : freezeStore(store),
     maxStackUnits: m.maxStackUnits,
     maxSteps: m.maxSteps,
     pc: m.pc,
@@ -180,7 +182,7 @@ function restoreStore(s: MachineSnapshot): Store {
   for (const t of f.types) store.typeId(t); // same order, same ids
   store.globals = new Int32Array(s.globals);
   for (const t of s.tables) {
-    const table = new Table(t.elemType, t.elems.length, t.max);
+    const table = new Table(t.elemType, t.elems.length, t.declaredMax);
     table.elems.set(t.elems);
     store.tables.push(table);
   }
@@ -200,7 +202,7 @@ function sharedIfEqual(current: Int32Array, previous: Int32Array | undefined): I
 }
 
 function snapshotTable(t: Table, previous: TableSnapshot | undefined): TableSnapshot {
-  return { elemType: t.elemType, max: t.max, elems: sharedIfEqual(t.elems.subarray(0, t.size), previous?.elems) };
+  return { elemType: t.elemType, declaredMax: t.declaredMax, elems: sharedIfEqual(t.elems.subarray(0, t.size), previous?.elems) };
 }
 
 function snapshotMemory(mem: Memory, previous: MemorySnapshot | undefined): MemorySnapshot {

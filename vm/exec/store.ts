@@ -14,7 +14,7 @@ import type { ModuleInfo } from '../valid/validate.js';
 import { CodeBuffer, lowerFunction, type Resolution } from './code.js';
 import { frameUnits, PAGE_SIZE } from './limits.js';
 import { Memory } from './memory.js';
-import { funcRef, MAX_TABLE_SIZE, NULL_REF, Table } from './table.js';
+import { funcRef, NULL_REF, Table } from './table.js';
 import { Trap, TrapMessage } from './trap.js';
 
 /** A host function that runs in one step and returns its results (spec-test imports). */
@@ -101,7 +101,7 @@ export class Store {
   }
 
   allocTable(elemType: RefType, limits: Limits): number {
-    this.tables.push(new Table(elemType, limits.min, limits.max ?? MAX_TABLE_SIZE));
+    this.tables.push(new Table(elemType, limits.min, limits.max));
     return this.tables.length - 1;
   }
 
@@ -174,7 +174,7 @@ export function instantiate(store: Store, m: Module, info: ModuleInfo, resolve: 
       }
       case 'table': {
         const t = store.tables[ext.addr];
-        const max = t.max === MAX_TABLE_SIZE ? null : t.max;
+        const max = t.declaredMax;
         if (t.elemType !== imp.desc.type.elemType || !limitsMatch(t.size, max, imp.desc.type.limits)) {
           throw new WasmError('unlinkable', `incompatible import type for ${what}`);
         }

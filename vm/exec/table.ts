@@ -10,14 +10,19 @@ export function funcRef(addr: number): number {
   return addr + 1;
 }
 
-/** Tables without a declared maximum may grow to this many entries (a machine limit). */
+/** No table grows beyond this many entries (a machine limit, also V8's), whatever its declared maximum. */
 export const MAX_TABLE_SIZE = 10_000_000;
 
 export class Table {
   elems: Int32Array;
   size: number;
 
-  constructor(readonly elemType: number, min: number, readonly max: number, init = NULL_REF) {
+  /** Growth limit: the declared maximum clamped to MAX_TABLE_SIZE. */
+  readonly max: number;
+
+  /** `declaredMax` (null: none) is what import matching compares; growth stops at `max`. */
+  constructor(readonly elemType: number, min: number, readonly declaredMax: number | null, init = NULL_REF) {
+    this.max = Math.min(declaredMax ?? MAX_TABLE_SIZE, MAX_TABLE_SIZE);
     this.size = min;
     this.elems = new Int32Array(Math.max(min, 4)).fill(init);
   }

@@ -5,7 +5,7 @@
 // committed last and rehashes only the leaves that changed; stdout and stderr feed their
 // hash chains only the bytes appended since.
 
-import type { Machine } from '../exec/interpret.js';
+import { FRAME_WIDTH, type Machine } from '../exec/interpret.js';
 import { DEFAULT_LIMITS, type MachineLimits } from '../exec/limits.js';
 import { TrapMessage } from '../exec/trap.js';
 import { createJobMachine, loadJob, type JobInput } from '../job.js';
@@ -187,15 +187,18 @@ export function readClaim(headerBytes: Uint8Array): Claim {
   };
 }
 
-/** Follows a byte log, feeding its chain only the bytes appended since the last look. */
+/**
+ * Follows a byte log, feeding its chain only the bytes appended since the last look.
+ * Logs of one run only grow, and the log of an earlier state is a prefix of a later
+ * one's; a log shorter than what the chain has seen is an earlier state: start over.
+ */
 class LogFollower {
   private chain = new StreamChain();
 
-  constructor(private readonly log: ByteLog) {}
+  constructor(public log: ByteLog) {}
 
   commitment(): StreamCommitment {
     const length = this.log.length;
-    // Logs only grow; a shorter one is a different history: start over.
     if (length < this.chain.length) this.chain = new StreamChain();
     if (length > this.chain.length) this.chain.append(this.log.bytes(), this.chain.length, length);
     return { len: this.chain.length, acc: this.chain.acc(), pending: this.chain.pending() };
@@ -227,18 +230,27 @@ export interface MutableRegions {
 }
 
 /**
- * Hashes the states of one job machine. Create it before the machine runs (or pass
- * the program commitment taken then), then call stateHash() whenever the machine is
- * paused; each call costs what changed since the previous one.
+ * Hashes the states of a job's machine: call stateHash() whenever the machine is paused;
+ * each call costs what changed since the previous one. `attach` moves the committer to
+ * another machine of the same run (one restored from a snapshot, say): the next hash
+ * then costs what differs between the two states. Committers of several machines of
+ * one job can also share one program commitment (commitProgram).
  */
 export class StateCommitter {
   readonly program: ProgramCommitment;
   readonly regions: MutableRegions;
+  private current: Machine;
   private readonly out: LogFollower;
   private readonly log: LogFollower;
   private readonly sizes: Int32Array;
+  /** Stack and frame words synced so far (a prefix of the machine's arrays). */
+  private stackWords = 0;
+  private frameWords = 0;
+  /** Entries of each table synced so far (past them the region holds zeros). */
+  private readonly tableEntries: number[];
 
-  constructor(readonly machine: Machine, readonly limits: MachineLimits, program?: ProgramCommitment) {
+  constructor(machine: Machine, readonly limits: MachineLimits, program?: ProgramCommitment) {
+    this.current = machine;
     this.program = program ?? commitProgram(machine, limits);
     const d = this.program.header.depths;
     this.regions = {
@@ -254,6 +266,27 @@ export class StateCommitter {
     this.out = new LogFollower(host.stdout);
     this.log = new LogFollower(host.stderr);
     this.sizes = new Int32Array(sizesCount(machine.store));
+    this.tableEntries = machine.store.tables.map(() => 0);
+  }
+
+  /** The machine whose state the next hash describes. */
+  get machine(): Machine {
+    return this.current;
+  }
+
+  /** Follows `machine` from now on: another machine of the same job and run. */
+  attach(machine: Machine): void {
+    const { store, host } = machine;
+    if (host === null) throw new Error('not a job machine: it has no WASI host');
+    const layout = this.program.layout;
+    if (store.code.length * 16 > layout.funcsBase || store.funcs.length !== layout.nfuncs ||
+        store.tables.length !== layout.ntables || sizesCount(store) !== this.sizes.length ||
+        machine.maxStackUnits !== this.limits.maxStackUnits) {
+      throw new Error('attach: the machine is not one of this job');
+    }
+    this.current = machine;
+    this.out.log = host.stdout;
+    this.log.log = host.stderr;
   }
 
   /** Brings every region up to date with the machine and returns the header fields. */
@@ -263,8 +296,12 @@ export class StateCommitter {
     const host = m.host!;
     const r = this.regions;
 
-    r.stack.sync(m.stack, m.stack.length);
-    r.frames.sync(m.frames, m.frames.length);
+    // Nothing at or above the high-water marks was ever written: diff only below them
+    // (and below what this committer synced before, in case the marks moved back).
+    this.stackWords = Math.min(m.stack.length, Math.max(this.stackWords, 2 * Math.max(m.maxSp, m.sp)));
+    this.frameWords = Math.min(m.frames.length, Math.max(this.frameWords, FRAME_WIDTH * Math.max(m.maxFsp, m.fsp)));
+    r.stack.sync(m.stack, this.stackWords);
+    r.frames.sync(m.frames, this.frameWords);
     r.globals.sync(store.globals, 2 * store.globalTypes.length);
     const memory = jobMemory(store);
     if (memory) r.memory.update(memory.bytes);
@@ -273,7 +310,9 @@ export class StateCommitter {
       if (t.size > placement.capacities[i]) {
         throw new Error(`table ${i} holds ${t.size} entries, more than its committed capacity ${placement.capacities[i]}`);
       }
-      r.tables.sync(t.elems, t.size, placement.bases[i]);
+      // A smaller table than last time (an earlier state): the entries past it are zero.
+      r.tables.sync(t.elems, t.size, placement.bases[i], placement.bases[i] + Math.max(t.size, this.tableEntries[i]));
+      this.tableEntries[i] = t.size;
     });
     const sizes = this.sizes;
     let k = 0;

@@ -9,8 +9,10 @@ import { CODE_WIDTH } from '../exec/code.js';
 import type { Machine } from '../exec/interpret.js';
 import type { MachineLimits } from '../exec/limits.js';
 import { PAGE_SIZE } from '../exec/limits.js';
-import type { Store } from '../exec/store.js';
-import { MAX_TABLE_SIZE } from '../exec/table.js';
+import type { Instance, Store } from '../exec/store.js';
+import { funcRef, MAX_TABLE_SIZE, NULL_REF } from '../exec/table.js';
+import { Op } from '../syntax/opcodes.js';
+import type { ConstExpr } from '../syntax/types.js';
 import type { HostState } from '../host/wasi.js';
 import { keccak256 } from './keccak.js';
 import { depthForBytes, depthForLeaves, LEAF_BYTES, RegionTree } from './merkle.js';
@@ -111,15 +113,65 @@ function align(n: number): number {
   return Math.ceil(n / LEAF_BYTES) * LEAF_BYTES;
 }
 
+/** Data and element segments by store address. */
+export interface Segments {
+  datas: readonly Uint8Array[];
+  elems: readonly Int32Array[];
+}
+
+/** The one instance of a job machine (the owner of every wasm function). */
+function jobInstance(store: Store): Instance {
+  let inst: Instance | null = null;
+  for (const f of store.funcs) {
+    if (f.kind !== 'wasm') continue;
+    if (inst !== null && f.instance !== inst) throw new Error('a job machine has one instance');
+    inst = f.instance;
+  }
+  if (inst === null) throw new Error('a job machine has a wasm function');
+  return inst;
+}
+
+/** An element's reference, as instantiation computed it (store.ts evalConst). */
+function initialRef(store: Store, inst: Instance, expr: ConstExpr): number {
+  const ins = expr[0];
+  if (expr.length === 1 && ins.op === Op.ref_null) return NULL_REF;
+  if (expr.length === 1 && ins.op === Op.ref_func) return funcRef(inst.funcAddrs[ins.a!]);
+  if (expr.length === 1 && ins.op === Op.global_get) {
+    const g = inst.globalAddrs[ins.a!];
+    if (!store.globalTypes[g].type.mutable) return store.globals[2 * g];
+  }
+  throw new Error('cannot recover an element segment initialised from a mutable global');
+}
+
 /**
- * Builds the program image of a job machine that has not run yet (its segments are
- * still the initial ones).
+ * The segments as instantiation left them (docs/machine-state.md#the-program-header),
+ * recovered from the module for a machine that may have dropped some since: passive ones
+ * hold their contents, active and declarative ones are empty.
  */
-export function buildProgramImage(store: Store, host: HostState): { image: Uint8Array; layout: ImageLayout } {
+export function initialSegments(store: Store): Segments {
+  const inst = jobInstance(store);
+  const datas: Uint8Array[] = [];
+  const elems: Int32Array[] = [];
+  inst.module.datas.forEach((d, i) => {
+    datas[inst.dataAddrs[i]] = d.mode.kind === 'passive' ? d.init : new Uint8Array(0);
+  });
+  inst.module.elems.forEach((e, i) => {
+    elems[inst.elemAddrs[i]] = e.mode.kind === 'passive'
+      ? Int32Array.from(e.init, (expr) => initialRef(store, inst, expr))
+      : new Int32Array(0);
+  });
+  if (datas.length !== store.datas.length || elems.length !== store.elems.length) {
+    throw new Error('a job machine has the segments of its one instance only');
+  }
+  return { datas, elems };
+}
+
+/** Builds the program image of a job machine whose segments were `segments` initially. */
+export function buildProgramImage(store: Store, host: HostState, segments: Segments): { image: Uint8Array; layout: ImageLayout } {
   const tables = placeTables(store);
   const rows = store.code.length;
-  const dataSizes = store.datas.map((d) => align(d.length));
-  const elemSizes = store.elems.map((e) => align(e.length * 4));
+  const dataSizes = segments.datas.map((d) => align(d.length));
+  const elemSizes = segments.elems.map((e) => align(e.length * 4));
   const argc = host.argOffsets.length;
   const argsLen = host.argBlob.length;
 
@@ -164,13 +216,13 @@ export function buildProgramImage(store: Store, host: HostState): { image: Uint8
   // Segment contents, then the directory (absolute offset, initial length) of each.
   const segs: Array<[number, number]> = [];
   at = dataBase;
-  store.datas.forEach((d, i) => {
+  segments.datas.forEach((d, i) => {
     image.set(d, at);
     segs.push([at, d.length]);
     at += dataSizes[i];
   });
   at = elemBase;
-  store.elems.forEach((e, i) => {
+  segments.elems.forEach((e, i) => {
     for (let k = 0; k < e.length; k++) view.setInt32(at + 4 * k, e[k]);
     segs.push([at, e.length]);
     at += elemSizes[i];
@@ -298,15 +350,16 @@ export interface ProgramCommitment {
 }
 
 /**
- * Commits to the immutable part of a job machine. The machine must not have run yet:
- * the image holds the data and element segments as instantiation left them.
+ * Commits to the immutable part of a job machine, at any point of its run: the image
+ * holds the data and element segments as instantiation left them (taken from the store
+ * before the first step, recovered from the module after).
  */
 export function commitProgram(machine: Machine, limits: MachineLimits): ProgramCommitment {
   const { store, host } = machine;
   if (host === null) throw new Error('not a job machine: it has no WASI host');
-  if (machine.steps !== 0) throw new Error('the program commitment is taken from a machine that has not run yet');
   checkLimits(machine, limits);
-  const { image, layout } = buildProgramImage(store, host);
+  const segments = machine.steps === 0 ? { datas: store.datas, elems: store.elems } : initialSegments(store);
+  const { image, layout } = buildProgramImage(store, host, segments);
   const input = host.io.input;
   const depths = regionDepths(store, machine.maxStackUnits, image.length, input.length);
   const programTree = new RegionTree(depths.program);

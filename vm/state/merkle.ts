@@ -18,6 +18,8 @@ import { hashWords32, hashWords64, keccak256, wordsToHash } from './keccak.js';
 
 export const LEAF_BYTES = 32;
 const LEAF_WORDS = 8;
+/** Words `update` compares at once before looking for the changed leaves inside. */
+const CHUNK_WORDS = 1024;
 
 /**
  * Deepest tree supported. Leaf and node indices stay below 2^32 and `>>> 1` is exact;
@@ -73,6 +75,8 @@ export class RegionTree {
   private dirty = new Int32Array(64);
   private dirtyCount = 0;
   private dirtySorted = true;
+  /** Words the last `update` covered: past them the stored leaves are zero. */
+  private updated = 0;
   private readonly rootWords = new Int32Array(LEAF_WORDS);
   private readonly scratch = new Int32Array(2 * LEAF_WORDS);
 
@@ -107,21 +111,34 @@ export class RegionTree {
 
   /**
    * Makes the region's contents `bytes` followed by zeros: finds the leaves that differ
-   * from the stored copy (8 words at a time, skipping equal ones quickly) and rehashes
-   * their paths. The region must never shrink between calls (bytes past `bytes.length`
-   * keep their previous contents).
+   * from the stored copy (8 words at a time, skipping equal chunks quickly) and rehashes
+   * their paths.
    */
   update(bytes: Uint8Array): void {
     const words = wordView(bytes);
     const n = words.length;
     this.reserve(n / LEAF_WORDS);
     const data = this.data;
-    for (let i = 0; i < n; i++) {
-      if (words[i] === data[i]) continue;
-      const start = i & ~7;
-      data.set(words.subarray(start, start + LEAF_WORDS), start);
-      this.markDirty(start >>> 3);
-      i = start + LEAF_WORDS - 1;
+    // Shorter than last time (an earlier state of a growing memory): the rest is zero.
+    for (let i = n; i < this.updated; i += LEAF_WORDS) {
+      if (isZero8(data, i)) continue;
+      data.fill(0, i, i + LEAF_WORDS);
+      this.markDirty(i / LEAF_WORDS);
+    }
+    this.updated = n;
+    // Equal chunks are skipped by a native memcmp, several times faster than a JS loop.
+    const src = Buffer.from(words.buffer, words.byteOffset, 4 * n);
+    const copy = Buffer.from(data.buffer, data.byteOffset, 4 * n);
+    for (let chunk = 0; chunk < n; chunk += CHUNK_WORDS) {
+      const end = Math.min(n, chunk + CHUNK_WORDS);
+      if (src.compare(copy, 4 * chunk, 4 * end, 4 * chunk, 4 * end) === 0) continue;
+      for (let i = chunk; i < end; i++) {
+        if (words[i] === data[i]) continue;
+        const start = i & ~7;
+        data.set(words.subarray(start, start + LEAF_WORDS), start);
+        this.markDirty(start >>> 3);
+        i = start + LEAF_WORDS - 1;
+      }
     }
     this.rehash();
   }

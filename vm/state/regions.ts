@@ -29,21 +29,20 @@ export class WordRegion {
   }
 
   /**
-   * Region words [at, at + n) are now src[0 .. n). Marks the leaves that changed (the
-   * caller rehashes). `at` is even for slot regions; a segment never shrinks between
-   * calls (words past `n` keep their previous contents).
+   * Region words [at, at + n) are now src[0 .. n), and words [at + n, zeroTo) zero.
+   * Marks the leaves that changed (the caller rehashes). `at` is even for slot regions.
    */
-  sync(src: Int32Array, n: number, at = 0): void {
-    const end = at + n;
-    if (n > src.length || (this.slots && at % 2 !== 0)) throw new Error(`internal: bad word segment [${at}, ${end})`);
+  sync(src: Int32Array, n: number, at = 0, zeroTo = at + n): void {
+    const end = Math.max(at + n, zeroTo);
+    if (n > src.length || (this.slots && at % 2 !== 0)) throw new Error(`internal: bad word segment [${at}, ${at + n})`);
     if (end > this.shadow.length) this.growShadow(end);
     const sh = this.shadow;
-    for (let i = 0; i < n; i++) {
-      if (src[i] === sh[at + i]) continue;
+    for (let i = 0; i < end - at; i++) {
+      const word = i < n ? src[i] : 0;
+      if (word === sh[at + i]) continue;
       const leaf = Math.floor((at + i) / WORDS_PER_LEAF);
-      const first = leaf * WORDS_PER_LEAF;
-      const stop = Math.min(first + WORDS_PER_LEAF, end);
-      for (let k = at + i; k < stop; k++) sh[k] = src[k - at];
+      const stop = Math.min((leaf + 1) * WORDS_PER_LEAF, end);
+      for (let k = at + i; k < stop; k++) sh[k] = k - at < n ? src[k - at] : 0;
       this.encodeLeaf(leaf);
       i = stop - at - 1;
     }

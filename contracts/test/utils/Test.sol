@@ -44,9 +44,14 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address keyAddr);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
 
-    // Files (foundry.toml grants read access to ./fixtures only)
+    // Files (foundry.toml grants read access to ./fixtures and ./contracts/test/vectors only)
     function readFile(string calldata path) external view returns (string memory data);
     function readFileBinary(string calldata path) external view returns (bytes memory data);
+
+    // JSON (keys are jq-like paths: ".ops.f64_add.data")
+    function parseJsonKeys(string calldata json, string calldata key) external pure returns (string[] memory keys);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
 
     // Formatting, for assertion messages
     function toString(uint256 value) external pure returns (string memory);
