@@ -69,6 +69,28 @@ describe('resuming a paused machine', () => {
   });
 });
 
+describe('table.grow with a non-null init, sliced through its micro-steps', () => {
+  it('any slicing gives the full run, on both engines', async () => {
+    // Grows by 50 entries of function 2, calls the last one, which exits with the table size.
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      table: { min: 1, max: 100, elems: [2] },
+      funcs: [
+        { type: { params: [], results: [] }, body: 'ref.func 2\ni32.const 50\ntable.grow 0\ni32.const 49\ni32.add\ncall_indirect 1 0\nend' },
+        { type: { params: [], results: [] }, body: 'table.size 0\ncall 0\nend' },
+      ],
+    });
+    const job = loadJob(wasm);
+    const input = { input: new Uint8Array(0), args: ['t'] };
+    const full = await runLoaded(job, input, { engine: 'interp' });
+    expect(full).toMatchObject({ status: 'exited', exitCode: 51 });
+    expect(full.steps).toBeGreaterThan(50); // the grow alone is 50 steps
+    for (const stride of [1, 2, 7, 49]) expect(runInSlices(job, input, () => stride), `stride ${stride}`).toEqual(full);
+    expect(runInSlices(job, input, (i) => 1 + ((i * 37) % 13))).toEqual(full);
+    expect(await runLoaded(job, input, { engine: 'native' })).toEqual(full);
+  });
+});
+
 describe('a WASI call that traps part-way', () => {
   it('counts every micro-step up to the trapping one, the same on both engines', async () => {
     const fx = loadFixture('cat_iov');

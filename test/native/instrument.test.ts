@@ -297,6 +297,48 @@ describe('bulk operations: micro-steps', () => {
   });
 });
 
+describe('table.grow: micro-steps', () => {
+  // Each case: call + init + n + the grow's micro-steps + drop + end + exit.
+  const base = 1 + 2 + 1 + 1 + 1;
+  const grow = (init: string, n: number): string => `${init}\ni32.const ${n}\ntable.grow 0\ndrop`;
+  const table = { min: 2, max: 400, elems: [1] };
+  const cases: { name: string; op: string; steps: number }[] = [
+    { name: 'non-null init, n = 1', op: grow('ref.func 1', 1), steps: base + 1 },
+    { name: 'non-null init, n = 5', op: grow('ref.func 1', 5), steps: base + 5 },
+    { name: 'non-null init, n = 100', op: grow('ref.func 1', 100), steps: base + 100 },
+    { name: 'non-null init, n = 0', op: grow('ref.func 1', 0), steps: base + 1 },
+    { name: 'null init, n = 100', op: grow('ref.null funcref', 100), steps: base + 1 },
+    { name: 'a failing grow (past the maximum)', op: grow('ref.func 1', 399), steps: base + 1 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const result = await agreed(startOnly(`${c.op}\nend`, { table }));
+      expect(result.steps).toBe(c.steps + STARTONLY_PROLOGUE);
+    });
+  }
+
+  it('the new entries hold the init: call_indirect through the last one', async () => {
+    // table.grow returns the old size 2; entry 2 + 5 - 1 = 6 calls _start's sibling, which exits 42.
+    const wasm = jobBytes({
+      wasi: ['proc_exit'],
+      table: { ...table, elems: [2] },
+      funcs: [
+        { type: VOID, body: 'ref.func 2\ni32.const 5\ntable.grow 0\ni32.const 4\ni32.add\ncall_indirect 1 0\nend' }, // type 1 = [] -> []
+        { type: VOID, body: 'i32.const 42\ncall 0\nend' },
+      ],
+    });
+    const result = await agreed(wasm);
+    expect(result.exitCode).toBe(42);
+  });
+
+  it('a budget that ends inside the grow: native falls back, the interpreter is out of steps', async () => {
+    const wasm = startOnly(`${grow('ref.func 1', 100)}\nend`, { table });
+    const limits = limitsWith({ maxSteps: STARTONLY_PROLOGUE + 1 + 2 + 50 });
+    expect(await native(wasm, limits)).toMatchObject({ ok: false, reason: 'out-of-steps' });
+    expect(interpreted(wasm, limits)).toMatchObject({ status: 'out-of-steps', steps: limits.maxSteps });
+  });
+});
+
 describe('limits', () => {
   const growTwice = 'i32.const 1\nmemory.grow\ndrop\ni32.const 1\nmemory.grow\ncall 0\nend';
 

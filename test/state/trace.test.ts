@@ -34,7 +34,7 @@ const digest = (a: ArrayBufferView): string =>
   createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
 /** Machine fields that are not plain values, each compared below. */
-const STRUCTURED = new Set(['store', 'host', 'stack', 'f32', 'f64', 'frames', 'mem']);
+const STRUCTURED = new Set(['store', 'host', 'stack', 'f32', 'f64', 'frames', 'mem', 'regs']);
 const HOST_FIELDS = ['io', 'inputPos', 'stdout', 'stderr', 'regs', 'result', 'trapMessage', 'argBlob', 'argOffsets'];
 
 /**
@@ -55,6 +55,8 @@ function fullState(m: Machine): Record<string, unknown> {
   return {
     registers,
     mem: store.mems.indexOf(m.mem),
+    regs: [...m.regs],
+    regsAreHosts: m.regs === host.regs,
     stack: digest(m.stack),
     frames: digest(m.frames),
     globals: digest(store.globals.subarray(0, 2 * store.globalTypes.length)),

@@ -84,6 +84,12 @@ export class Machine {
   trapMessage: string | null = null;
   /** Memory of the running function's instance. */
   mem: Memory = EMPTY_MEMORY;
+  /**
+   * The micro-step registers r0..r3 (docs/machine.md#micro-step-registers), all zero
+   * between micro-stepped instructions: a WASI call's progress, or table.grow's. A job
+   * machine shares them with its host (they are `host.regs`), so there is one set.
+   */
+  readonly regs: Int32Array;
 
   constructor(
     readonly store: Store,
@@ -98,6 +104,7 @@ export class Machine {
     this.f32 = new Float32Array(buffer);
     this.f64 = new Float64Array(buffer);
     this.frames = new Int32Array(FRAME_WIDTH * (maxStackUnits + 1));
+    this.regs = host === null ? new Int32Array(4) : host.regs;
   }
 
   /** Selects the memory of the instance that owns function `fn`. */
@@ -640,13 +647,37 @@ export class Machine {
         w[sp * 2 + 1] = 0;
         sp++;
         break;
-      case P + 0x0f: { // table.grow
-        sp--;
+      case P + 0x0f: { // table.grow  init n: with init != null and n > 0, n micro-steps (r0 = entries done)
         const t = tables[code[base + 1]];
-        const n = w[sp * 2] >>> 0;
-        w[sp * 2 - 2] = t.grow(n, w[sp * 2 - 2]);
-        w[sp * 2 - 1] = 0;
-        break;
+        const j = (sp - 2) * 2;
+        const ref = w[j];
+        const n = w[j + 2] >>> 0;
+        const regs = this.regs;
+        const done = regs[0];
+        if (done === 0) {
+          // The first micro-step decides the outcome and sets the final size; the new
+          // entries are null until their micro-step writes them.
+          const old = t.grow(n, NULL_REF);
+          if (old === -1 || ref === NULL_REF || n === 0) { // one step: nothing (else) to write
+            w[j] = old;
+            w[j + 1] = 0;
+            sp--;
+            break;
+          }
+        }
+        const first = t.size - n; // the old size
+        if (n - done - 1 <= budget) {
+          t.elems.fill(ref, first + done, first + n);
+          this.steps += n - done - 1;
+          regs[0] = 0;
+          w[j] = first;
+          w[j + 1] = 0;
+          sp--;
+          break;
+        }
+        t.elems[first + done] = ref;
+        regs[0] = done + 1;
+        return; // pc stays: the next micro-step writes the next entry
       }
       case P + 0x11: { // table.fill  i ref n
         const t = tables[code[base + 1]];

@@ -46,7 +46,6 @@ export interface TableSnapshot {
 export interface HostSnapshot {
   io: JobIO;
   inputPos: number;
-  regs: Int32Array;
   result: number;
   trapMessage: string;
   /** The bytes written so far: views of the append-only logs, which never rewrite them. */
@@ -70,6 +69,8 @@ export interface MachineSnapshot {
   readonly trapMessage: string | null;
   readonly maxSp: number;
   readonly maxFsp: number;
+  /** The micro-step registers r0..r3 (the host's registers too, on a job machine). */
+  readonly regs: Int32Array;
   /** Index in store.mems of the running function's memory, -1 for none. */
   readonly memIndex: number;
   /** Stack words [0, 2 * max(maxSp, sp)). */
@@ -109,6 +110,7 @@ export function snapshotMachine(m: Machine, previous?: MachineSnapshot): Machine
     trapMessage: m.trapMessage,
     maxSp: m.maxSp,
     maxFsp: m.maxFsp,
+    regs: m.regs.slice(),
     memIndex: store.mems.indexOf(m.mem),
     stack: m.stack.slice(0, 2 * stackTop),
     frames: m.frames.slice(0, FRAME_WIDTH * Math.max(m.maxFsp, m.fsp)),
@@ -139,6 +141,7 @@ export function restoreMachine(s: MachineSnapshot): Machine {
   machine.trapMessage = s.trapMessage;
   machine.maxSp = s.maxSp;
   machine.maxFsp = s.maxFsp;
+  machine.regs.set(s.regs);
   if (s.memIndex >= 0) machine.mem = store.mems[s.memIndex];
   return machine;
 }
@@ -156,7 +159,7 @@ export function snapshotBytes(s: MachineSnapshot, seen: Set<ArrayBufferView> = n
   count(s.globals);
   for (const t of s.tables) count(t.elems);
   for (const mem of s.mems) for (const page of mem.pages) count(page);
-  if (s.host) count(s.host.regs);
+  count(s.regs);
   return total;
 }
 
@@ -220,7 +223,6 @@ function snapshotHost(h: HostState): HostSnapshot {
   return {
     io: h.io,
     inputPos: h.inputPos,
-    regs: h.regs.slice(),
     result: h.result,
     trapMessage: h.trapMessage,
     stdout: h.stdout.bytes(),
@@ -231,7 +233,6 @@ function snapshotHost(h: HostState): HostSnapshot {
 function restoreHost(s: HostSnapshot): HostState {
   const h = new HostState(s.io);
   h.inputPos = s.inputPos;
-  h.regs.set(s.regs);
   h.result = s.result;
   h.trapMessage = s.trapMessage;
   h.stdout.append(s.stdout, 0, s.stdout.length);

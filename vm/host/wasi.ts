@@ -86,7 +86,10 @@ export class HostState {
   inputPos = 0;
   readonly stdout: ByteLog;
   readonly stderr: ByteLog;
-  /** Micro-step registers; all zero between calls. Meaning per function: see each step function. */
+  /**
+   * Micro-step registers; all zero between calls. Meaning per function: see each step
+   * function. The machine uses the same array (`Machine.regs`) for table.grow.
+   */
   readonly regs: Int32Array;
   /** errno (Return) or exit code (Exit) of the last completed call. */
   result = 0;

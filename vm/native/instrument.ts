@@ -490,21 +490,53 @@ function memoryGrowHelper(rw: Rewriter): number {
   });
 }
 
-/** `table.grow x` that stops when V8 (its own 10M-entry cap) refuses a growth the machine allows. */
+/**
+ * `table.grow x` that stops when V8 (its own 10M-entry cap) refuses a growth the machine
+ * allows, and adds the micro-steps beyond the first: a successful grow with a non-null
+ * init and n > 0 writes one entry per micro-step (n steps, docs/machine.md).
+ */
 function tableGrowHelper(rw: Rewriter, table: number): number {
-  return helper(rw, `table.grow:${table}`, () =>
-    growHelper(
+  return helper(rw, `table.grow:${table}`, () => {
+    const init = 0, n = 1, result = 2;
+    const extraSteps: Instr[] = [
+      i(Op.global_get, 0, { a: rw.stepsGlobal }),
+      i(Op.local_get, 0, { a: n }),
+      i(Op.i64_extend_i32_u, 0),
+      i(Op.i64_const, 0, { c: 1n }),
+      i(Op.i64_sub, 0),
+      i(Op.i64_const, 0, { c: 0n }),
+      // result != -1 && n != 0 && init != null
+      i(Op.local_get, 0, { a: result }),
+      i(Op.i32_const, 0, { a: -1 }),
+      i(Op.i32_ne, 0),
+      i(Op.local_get, 0, { a: n }),
+      i(Op.i32_const, 0, { a: 0 }),
+      i(Op.i32_ne, 0),
+      i(Op.i32_and, 0),
+      i(Op.local_get, 0, { a: init }),
+      i(Op.ref_is_null, 0),
+      i(Op.i32_eqz, 0),
+      i(Op.i32_and, 0),
+      i(Op.select, 0), // that ? n - 1 : 0
+      i(Op.i64_add, 0),
+      i(Op.global_set, 0, { a: rw.stepsGlobal }),
+    ];
+    return growHelper(
       rw,
       [tableElemType(rw.m, table), I32],
       i(Op.table_size, 0, { a: table }),
       i(Op.table_grow, 0, { a: table }),
       tableMax(rw.m, table),
-    ),
-  );
+      extraSteps,
+    );
+  });
 }
 
-/** params..., n -> grow(params..., n); if it returned -1 although size + n <= max: unreachable. */
-function growHelper(rw: Rewriter, params: ValType[], size: Instr, grow: Instr, max: number): Func {
+/**
+ * params..., n -> grow(params..., n); if it returned -1 although size + n <= max:
+ * unreachable. `after` runs last, with the result in the local after the params.
+ */
+function growHelper(rw: Rewriter, params: ValType[], size: Instr, grow: Instr, max: number, after: Instr[] = []): Func {
   const typeIdx = typeIndex(rw, params, [I32]);
   const n = params.length - 1;
   const result = params.length; // the one declared local
@@ -526,6 +558,7 @@ function growHelper(rw: Rewriter, params: ValType[], size: Instr, grow: Instr, m
     i(Op.unreachable, 0),
     i(Op.end, 0),
     i(Op.end, 0),
+    ...after,
     i(Op.local_get, 0, { a: result }),
     i(Op.end, 0),
   ];

@@ -44,7 +44,7 @@ export interface StepHeader {
   units: number;
   memPages: number;
   inputPos: number;
-  /** Host registers r0..r3, u32 each. */
+  /** Micro-step registers r0..r3 (WASI calls, table.grow), u32 each. */
   regs: number[];
   out: StreamState;
   log: StreamState;

@@ -202,7 +202,7 @@ export class MachineStepper {
       units: m.units,
       memPages: m.store.mems[0]?.pages ?? 0,
       inputPos: host.inputPos,
-      regs: Array.from(host.regs, (r) => r >>> 0),
+      regs: Array.from(m.regs, (r) => r >>> 0),
       out: this.out.state(),
       log: this.log.state(),
     };
@@ -232,7 +232,7 @@ export class MachineStepper {
     if (m.sp > m.maxSp) m.maxSp = m.sp;
     if (m.fsp > m.maxFsp) m.maxFsp = m.fsp;
     host.inputPos = h.inputPos;
-    for (let k = 0; k < 4; k++) host.regs[k] = h.regs[k];
+    for (let k = 0; k < 4; k++) m.regs[k] = h.regs[k];
   }
 
   /** One transition through `leaves` (default: the machine's own). Returns what step() returns. */

@@ -337,7 +337,7 @@ export class StateCommitter {
       units: m.units >>> 0,
       memPages: memory?.pages ?? 0,
       inputPos: host.inputPos,
-      regs: [host.regs[0] >>> 0, host.regs[1] >>> 0, host.regs[2] >>> 0, host.regs[3] >>> 0],
+      regs: [m.regs[0] >>> 0, m.regs[1] >>> 0, m.regs[2] >>> 0, m.regs[3] >>> 0],
       out: this.out.commitment(),
       log: this.log.commitment(),
       stackRoot: r.stack.tree.root(),

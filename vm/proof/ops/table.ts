@@ -1,4 +1,4 @@
-// Tables (table.get/set/size/grow, the micro-stepped table.fill/copy/init: one entry per
+// Tables (table.get/set/size, the micro-stepped table.grow/fill/copy/init: one entry per
 // micro-step) and elem.drop; the reference constants ref.null / ref.func. A table's
 // entries live in region TABLES from its base (program image, tables section); its size
 // and the segments' current lengths in region SIZES.
@@ -43,7 +43,7 @@ export function execTable(st: StepState, row: Row): void {
       push(st, st.readWord(Region.SIZES, row[1]) | 0, 0);
       break;
     case TABLE_GROW:
-      grow(st, row[1]);
+      if (!grow(st, row[1])) return;
       break;
     case TABLE_FILL:
       if (!fill(st, row[1])) return;
@@ -71,23 +71,43 @@ export function execTable(st: StepState, row: Row): void {
 
 /**
  * table.grow t: init n -> old size or -1. New entries are zero (null) in the region, so
- * only a non-null init writes them: n entries in this one step (not micro-stepped, see
- * docs/machine-state.md "Open").
+ * only a non-null init writes them, one per micro-step (docs/machine.md, micro-steps):
+ * with r0 = 0 the first checks the fit, sets the final size and writes entry `old`;
+ * each next one writes entry `size - n + r0`. The operands stay on the stack until the
+ * micro-step that writes the last entry, which pops them, pushes `size - n` and zeroes
+ * r0. A failing grow, n = 0 or a null init is one step. Returns true when done.
  */
-function grow(st: StepState, t: number): void {
+function grow(st: StepState, t: number): boolean {
   const h = st.h;
-  h.sp--;
-  const n = st.readSlot(h.sp)[0] >>> 0;
-  const ref = st.readSlot(h.sp - 1)[0];
-  const size = st.readWord(Region.SIZES, t);
+  const n = st.readSlot(h.sp - 1)[0] >>> 0;
+  const ref = st.readSlot(h.sp - 2)[0];
+  let size = st.readWord(Region.SIZES, t);
   const [base, max] = st.readTableInfo(t);
-  let result = -1;
-  if (n <= max - size) {
-    if (ref !== 0) for (let e = size; e < size + n; e++) st.writeWord(Region.TABLES, base + e, ref);
-    st.writeWord(Region.SIZES, t, size + n);
-    result = size;
+  const done = h.regs[0];
+  if (done === 0) {
+    if (n > max - size) return pushGrowResult(st, -1);
+    if (ref === 0 || n === 0) {
+      st.writeWord(Region.SIZES, t, size + n);
+      return pushGrowResult(st, size);
+    }
+    st.writeWord(Region.TABLES, base + size, ref);
+    size += n;
+    st.writeWord(Region.SIZES, t, size);
+  } else {
+    st.writeWord(Region.TABLES, base + size - n + done, ref);
   }
-  st.writeSlot(h.sp - 1, result, 0);
+  if (done + 1 < n) {
+    h.regs[0] = done + 1;
+    return false;
+  }
+  h.regs[0] = 0;
+  return pushGrowResult(st, size - n);
+}
+
+function pushGrowResult(st: StepState, result: number): true {
+  st.h.sp--;
+  st.writeSlot(st.h.sp - 1, result, 0);
+  return true;
 }
 
 interface Operands {
