@@ -272,14 +272,19 @@ async function main(argv: string[]): Promise<number> {
   const startup = exitCode === undefined ? null : benchStartup(exitCode, plan.startupRuns);
   const verityRun = startup?.rows.find((row) => row.label === `verity run ${exitCode?.name}`);
 
+  progress('verifier gas (anvil, proof vectors)');
+  const { benchVerifierGas, verifierGasTables } = await import('./verifier-gas-bench.js');
+  const verifierGas = await benchVerifierGas(progress);
+
   out.push('', engineTables(results), '');
   if (sustained.length > 0) out.push(sustainedTable(sustained), '');
   if (startup !== null) out.push(startupTable(startup, plan.startupRuns), '');
-  out.push(loadTable(load, plan.loadRuns), '', verdictLines(judgeTargets(results, sustained, verityRun)));
+  out.push(loadTable(load, plan.loadRuns), '', verifierGasTables(verifierGas), '', verdictLines(judgeTargets(results, sustained, verityRun)));
   const problems = [
     ...results.flatMap((r) => r.problems),
     ...sustained.flatMap((s) => s.problems),
     ...(startup?.problems ?? []),
+    ...verifierGas.problems,
   ];
   if (problems.length > 0) out.push('', '### Problems (timings of wrong results mean nothing)', '', ...problems.map((p) => `- ${p}`));
   out.push('', `Bench time: ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end: ${loadLine()}.`);

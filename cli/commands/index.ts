@@ -13,5 +13,6 @@ import { register as run } from './run.js';
 import { register as stateHash } from './state-hash.js';
 import { register as prove } from './prove.js';
 import { register as trace } from './trace.js';
+import { register as stepCheck } from './step-check.js';
 
-export const commands: Array<(program: Command) => void> = [run, stateHash, trace, prove];
+export const commands: Array<(program: Command) => void> = [run, stateHash, trace, prove, stepCheck];
