@@ -18,9 +18,12 @@ export const EXIT_USAGE = 2;
  * JobError, matched by name so that the VM is not loaded at startup) are the user's input: 2.
  * Anything else is a failure of the command: 1.
  */
+/** Errors about what the user gave us (a module, a job's files, a deployment file), by name. */
+const INPUT_ERRORS = new Set(['WasmError', 'JobError', 'JobMaterialError', 'BlobUnavailableError', 'DeploymentError']);
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof CommanderError) return EXIT_USAGE;
-  if (error instanceof Error && (error.name === 'WasmError' || error.name === 'JobError')) return EXIT_USAGE;
+  if (error instanceof Error && INPUT_ERRORS.has(error.name)) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 

@@ -60,9 +60,13 @@ async function waitForRpc(url: string, child: ChildProcess, timeoutMs: number): 
 }
 
 /** Starts anvil on a free port and resolves once it answers JSON-RPC. */
-export async function startAnvil(options: { timeoutMs?: number } = {}): Promise<Anvil> {
+export async function startAnvil(options: { timeoutMs?: number; blockTime?: number } = {}): Promise<Anvil> {
   const port = await freePort();
-  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port), '--silent'], {
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent'];
+  // Transactions are mined at once; with a block time, an empty block also comes every
+  // blockTime seconds so that chain time (and every deadline) moves on when nobody sends.
+  if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime), '--mixed-mining');
+  const child = spawn(anvilBinary(), args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const pid = child.pid;

@@ -43,12 +43,13 @@ export function forgeBinary(): string {
   return join(dirname(require.resolve('@foundry-rs/forge-linux-amd64/package.json')), 'bin', 'forge');
 }
 
-/** Runs `forge build` when out/ lacks any verifier artifact; progress goes to stderr. */
+/** Runs `forge build` when out/ lacks any deployable artifact (verifier, market); progress goes to stderr. */
 export function ensureArtifacts(root = projectRoot(), log: (line: string) => void = (l) => process.stderr.write(l + '\n')): void {
-  const names = [...VERIFIER_GROUPS, 'OneStepVerifier'];
+  const names = [...VERIFIER_GROUPS, 'OneStepVerifier', 'JobMarket'];
   if (names.every((n) => existsSync(artifactPath(root, n)))) return;
-  log('building contracts (forge build)...');
-  const r = spawnSync(forgeBinary(), ['build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  log('building contracts (forge build contracts/src, once)...');
+  // Only the deployable sources: the tests take far longer under solc-js and are not needed here.
+  const r = spawnSync(forgeBinary(), ['build', 'contracts/src'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`forge build failed (exit ${r.status ?? r.signal})`);
   const missing = names.filter((n) => !existsSync(artifactPath(root, n)));
   if (missing.length > 0) throw new Error(`forge build produced no artifact for ${missing.join(', ')}`);

@@ -242,6 +242,11 @@ export class Trace {
     return new StateCommitter(machine, this.limits, this.program);
   }
 
+  /** The final state's header: the final-state claim a result posts (its keccak is hashAt(length)). */
+  finalHeader(): Uint8Array {
+    return this.committerOf(restoreMachine(this.last)).header();
+  }
+
   private finalStateHash(): string {
     this.finalHash ??= this.hashing.follow(restoreMachine(this.last))();
     return this.finalHash;
