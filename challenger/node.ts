@@ -66,7 +66,7 @@ export class WatcherNode extends ChainNode {
       if (check.phase !== 'pending') continue;
       if (now > check.challengeDeadline) {
         await this.checks.put(key, { ...check, phase: 'expired' });
-        this.log('error', `job ${check.jobId}: challenge period ended before the result was checked`, { jobId: check.jobId });
+        this.log('skipped', `job ${check.jobId}: challenge period ended before the result was checked`, { jobId: check.jobId });
         continue;
       }
       await this.check(key, check);

@@ -19,7 +19,7 @@ export const EXIT_USAGE = 2;
  * Anything else is a failure of the command: 1.
  */
 /** Errors about what the user gave us (a module, a job's files, a deployment file), by name. */
-const INPUT_ERRORS = new Set(['WasmError', 'JobError', 'JobMaterialError', 'BlobUnavailableError', 'DeploymentError']);
+const INPUT_ERRORS = new Set(['WasmError', 'JobError', 'JobMaterialError', 'BlobUnavailableError', 'DeploymentError', 'UnknownJobError']);
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof CommanderError) return EXIT_USAGE;

@@ -14,5 +14,14 @@ import { register as stateHash } from './state-hash.js';
 import { register as prove } from './prove.js';
 import { register as trace } from './trace.js';
 import { register as stepCheck } from './step-check.js';
+import { register as devnet } from './devnet.js';
+import { register as submit } from './submit.js';
+import { register as status } from './status.js';
+import { register as result } from './result.js';
+import { register as executor } from './executor.js';
+import { register as watch } from './watch.js';
+import { register as demo } from './demo.js';
 
-export const commands: Array<(program: Command) => void> = [run, stateHash, trace, prove, stepCheck];
+export const commands: Array<(program: Command) => void> = [
+  run, stateHash, trace, prove, stepCheck, devnet, submit, status, result, executor, watch, demo,
+];

@@ -7,14 +7,13 @@ import type { MarketClient, MarketEvent, Outcome } from '../chain/market.js';
 import type { Execution } from '../jobs/execute.js';
 import { executeJob } from '../jobs/execute.js';
 import { fetchJob } from '../jobs/fetch.js';
-import { decodeJsonBytes } from '../store/json-codec.js';
 import type { P2PNode } from '../p2p/node.js';
-import { TOPICS } from '../p2p/topics.js';
 import type { JobCommitment, PreparedJob } from '../jobs/material.js';
 import type { Range, SegmentList } from '../game/moves.js';
 import type { StateHash } from '../game/oracle.js';
 import type { NodeStore, Collection } from '../store/store.js';
 import { ChainFollower } from './follower.js';
+import { fetchAnnouncedBlobs } from './announce.js';
 import { formatEth } from '../chain/units.js';
 
 export type NodeEventKind =
@@ -103,7 +102,8 @@ export abstract class ChainNode {
   async start(): Promise<void> {
     this.accountAddress = await this.market.account();
     this.log('started', `${this.name} (${this.accountAddress}) watching market ${this.market.address}`);
-    this.unsubscribe = this.config.p2p?.subscribe(TOPICS.jobs, (message, from) => this.prefetch(message, from)) ?? null;
+    const p2p = this.config.p2p;
+    this.unsubscribe = p2p ? fetchAnnouncedBlobs(p2p, (message) => this.log('error', message)) : null;
     this.loop = this.runLoop();
   }
 
@@ -134,8 +134,13 @@ export abstract class ChainNode {
         await this.round();
         failures = 0;
       } catch (e) {
-        failures++;
-        this.log('error', (e as Error).message.split('\n')[0]);
+        const message = (e as Error).message.split('\n')[0];
+        // Another party's move landed first (the game ended or went stale meanwhile): the
+        // next round reads the new state. Anything else is worth a report and a back-off.
+        if (!/StaleGame|GameOver|WrongTurn/.test(message)) {
+          failures++;
+          this.log('error', message);
+        }
       }
       if (this.stopping) break;
       const pause = pollMs * Math.min(2 ** failures, 20);
@@ -215,22 +220,6 @@ export abstract class ChainNode {
       entry.catch(() => this.runs.delete(key)); // a failed attempt may be retried
     }
     return entry;
-  }
-
-  /**
-   * A job announced on gossip: its blobs are fetched from the announcer at once, checked
-   * by hash, and kept, so the node has them when the chain names them (and serves them on).
-   */
-  private async prefetch(message: Uint8Array, from: string): Promise<void> {
-    const announcement = decodeJsonBytes(message) as { jobId?: unknown; moduleHash?: unknown; inputHash?: unknown };
-    for (const hash of [announcement.moduleHash, announcement.inputHash]) {
-      if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash) || (await this.store.blobs.has(hash))) continue;
-      try {
-        await this.config.p2p!.fetchBlob(hash, { from: [from] });
-      } catch (e) {
-        this.log('error', `job ${String(announcement.jobId)}: announced blob ${hash} not fetched: ${(e as Error).message}`);
-      }
-    }
   }
 
   protected fetch(spec: JobCommitment): Promise<PreparedJob> {
