@@ -28,8 +28,6 @@ interface CheckRecord {
   gameId?: bigint;
 }
 
-const MAX_MISSES = 20;
-
 function checkKey(jobId: bigint, attempt: number): string {
   return `${jobId.toString().padStart(12, '0')}:${attempt}`;
 }
@@ -88,7 +86,9 @@ export class WatcherNode extends ChainNode {
     try {
       prepared = await this.fetch(job.spec);
     } catch (e) {
-      if (e instanceof BlobUnavailableError && check.misses + 1 < MAX_MISSES) {
+      if (e instanceof BlobUnavailableError) {
+        // Asked again next round, until the challenge period ends.
+        if (check.misses === 0) this.log('job', `job ${check.jobId}: waiting for its blobs (${(e as Error).message})`, { jobId: check.jobId });
         await this.checks.put(key, { ...check, misses: check.misses + 1 });
         return;
       }
@@ -122,7 +122,8 @@ export class WatcherNode extends ChainNode {
     const { gameId, sent } = await this.market.challenge(check.jobId, job.spec.challengerBond);
     await this.checks.put(key, { ...check, phase: 'challenged', gameId });
     this.log('challenged', `job ${check.jobId}: result is WRONG` + (observableLie ? ' (status, exit code, steps or output)' : ' (final state)') +
-      `; challenged with a bond of ${job.spec.challengerBond} wei (game ${gameId})`, { jobId: check.jobId, gameId, gasUsed: sent.gasUsed });
+      `; challenged with a bond of ${job.spec.challengerBond} wei (game ${gameId})`,
+      { jobId: check.jobId, gameId, gasUsed: sent.gasUsed, ms: native.ms });
     await this.gossip(TOPICS.challenges, { jobId: check.jobId.toString(), attempt: check.attempt, gameId: gameId.toString() });
   }
 
@@ -146,21 +147,25 @@ export class WatcherNode extends ChainNode {
       const list = game.list;
       if (list === null) return; // the dissection is not read yet
       const { execution } = await this.execution(game.jobId, game.attempt, job.spec);
+      const computing = performance.now();
       const index = chooseMove(execution.oracle, list, degree);
+      const ms = performance.now() - computing;
       const sent = await this.market.choose(game.gameId, list.start, list.length, list.hashes, index);
       await this.recordMove(game, 'choose', `${index}`, sent.gasUsed);
       const segments = list.hashes.length - 1;
       this.log('move', `game ${game.gameId}: chose segment ${index + 1}/${segments} of [${list.start}, ${list.start + list.length}]`,
-        { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed });
+        { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed, ms });
     } else if (state.turn === 'Step') {
       const range = game.range;
       if (range === null || range.length !== 1n) return;
       const { execution } = await this.execution(game.jobId, game.attempt, job.spec);
+      const computing = performance.now();
       const step = stepMove(execution.oracle, range);
+      const ms = performance.now() - computing;
       const sent = await this.market.proveStep(game.gameId, range.start, range.startHash, range.endHash, step.proof);
       await this.recordMove(game, 'proveStep', `${range.start}`, sent.gasUsed);
       this.log('move', `game ${game.gameId}: proved step ${range.start} (opcode 0x${step.opcode.toString(16)}) on chain: ` +
-        `the defender's post-state is wrong`, { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed });
+        `the defender's post-state is wrong`, { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed, ms });
     } else if ((await this.market.timeLeft(game.gameId)) === 0) {
       const sent = await this.market.timeout(game.gameId);
       this.log('move', `game ${game.gameId}: the executor ran out of time`, { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed });

@@ -105,17 +105,18 @@ export function resolveKey(deployment: Deployment, opts: KeyOptions, defaultAcco
 /** Fails fast, in one line, when the chain is not there or is not the deployment's. */
 export async function checkChain(deployment: Deployment): Promise<void> {
   const { connectProvider, describeChainError } = await import('../node/chain/market.js');
-  const provider = connectProvider(deployment.rpcUrl);
+  const provider = connectProvider(deployment.rpcUrl, deployment.chainId);
   try {
-    const network = await provider.getNetwork();
-    if (Number(network.chainId) !== deployment.chainId) {
-      throw new UsageError(`the RPC at ${deployment.rpcUrl} is chain ${network.chainId}, the deployment is on chain ${deployment.chainId}`);
+    const chainId = Number(await provider.send('eth_chainId', []));
+    if (chainId !== deployment.chainId) {
+      throw new UsageError(`the RPC at ${deployment.rpcUrl} is chain ${chainId}, the deployment is on chain ${deployment.chainId}`);
     }
     const code = await provider.getCode(deployment.market);
     if (code === '0x') throw new UsageError(`no market contract at ${deployment.market} on ${deployment.rpcUrl} (is the devnet still running?)`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot reach the chain at ${deployment.rpcUrl}: ${describeChainError(e)}`);
+    // Not the user's input but the environment: exit 1.
+    throw new Error(`cannot reach the chain at ${deployment.rpcUrl}: ${describeChainError(e)}`);
   } finally {
     provider.destroy();
   }

@@ -30,11 +30,9 @@ interface JobRecord {
   phase: Phase;
   /** Claim, result or challenge deadline (chain time), by phase. */
   deadline: number;
-  /** Fetch attempts that found no blob. */
+  /** Rounds in which the job's blobs could not be had (yet). */
   misses: number;
 }
-
-const MAX_MISSES = 20;
 
 function jobKey(jobId: bigint): string {
   return jobId.toString().padStart(12, '0');
@@ -128,7 +126,9 @@ export class ExecutorNode extends ChainNode {
       // Check module and input (hashes and initial state) before any bond is at stake.
       await this.fetch(record.spec);
     } catch (e) {
-      if (e instanceof BlobUnavailableError && record.misses + 1 < MAX_MISSES) {
+      if (e instanceof BlobUnavailableError) {
+        // Maybe nobody serves them yet: ask again next round, until the claim window closes.
+        if (record.misses === 0) this.log('job', `job ${record.jobId}: waiting for its blobs (${(e as Error).message})`, { jobId: record.jobId });
         await this.jobs.put(key, { ...record, misses: record.misses + 1 });
         return;
       }
@@ -211,11 +211,13 @@ export class ExecutorNode extends ChainNode {
       const record = await this.jobs.get(jobKey(game.jobId));
       const spec = record?.spec ?? job.spec;
       const oracle = await this.oracle(game.jobId, game.attempt, spec);
+      const computing = performance.now();
       const middle = bisectMove(oracle, range, this.market.deployment.params.degree);
+      const ms = performance.now() - computing;
       const sent = await this.market.bisect(game.gameId, range.start, range.length, range.startHash, range.endHash, middle);
       await this.recordMove(game, 'bisect', `${range.start}+${range.length}`, sent.gasUsed);
       this.log('move', `game ${game.gameId}: bisected [${range.start}, ${range.start + range.length}] into ${middle.length + 1}`,
-        { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed });
+        { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed, ms });
     } else if ((await this.market.timeLeft(game.gameId)) === 0) {
       const sent = await this.market.timeout(game.gameId);
       this.log('move', `game ${game.gameId}: the challenger ran out of time`, { jobId: game.jobId, gameId: game.gameId, gasUsed: sent.gasUsed });

@@ -21,7 +21,8 @@ import { register as result } from './result.js';
 import { register as executor } from './executor.js';
 import { register as watch } from './watch.js';
 import { register as demo } from './demo.js';
+import { register as audit } from './audit.js';
 
 export const commands: Array<(program: Command) => void> = [
-  run, stateHash, trace, prove, stepCheck, devnet, submit, status, result, executor, watch, demo,
+  run, stateHash, trace, prove, stepCheck, devnet, submit, status, result, executor, watch, audit, demo,
 ];

@@ -96,9 +96,13 @@ export function marketInterface(): Interface {
   return cachedInterface;
 }
 
-/** A provider for local chains and remote ones: no 250 ms read cache, no network polling. */
-export function connectProvider(rpcUrl: string): JsonRpcProvider {
-  return new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, polling: false });
+/**
+ * A provider for local chains and remote ones: no 250 ms read cache, no network polling.
+ * With the chain id known, ethers skips network detection (which, against an RPC that is
+ * down, retries forever and prints to stdout).
+ */
+export function connectProvider(rpcUrl: string, chainId?: number): JsonRpcProvider {
+  return new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, cacheTimeout: -1, polling: false });
 }
 
 /** One line naming the revert (`WrongState(3, 4)`) or the RPC failure. */
@@ -220,7 +224,7 @@ export class MarketClient {
   }
 
   /** A client sending from `privateKey` on the deployment's chain. */
-  static withKey(deployment: Deployment, privateKey: string, provider = connectProvider(deployment.rpcUrl)): MarketClient {
+  static withKey(deployment: Deployment, privateKey: string, provider = connectProvider(deployment.rpcUrl, deployment.chainId)): MarketClient {
     let wallet: Wallet;
     try {
       wallet = new Wallet(privateKey, provider);
@@ -230,7 +234,7 @@ export class MarketClient {
     return new MarketClient(deployment, provider, new NonceManager(wallet));
   }
 
-  static readOnly(deployment: Deployment, provider = connectProvider(deployment.rpcUrl)): MarketClient {
+  static readOnly(deployment: Deployment, provider = connectProvider(deployment.rpcUrl, deployment.chainId)): MarketClient {
     return new MarketClient(deployment, provider, null);
   }
 

@@ -131,6 +131,10 @@ export async function startP2P(options: P2POptions): Promise<P2PNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {
+      // libp2p's default admits 5 inbound connections per second per host: a seed that a
+      // whole local network dials at once (the demo, the tests) would turn most away.
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 100,
       // A restarted peer (a watcher killed mid-dispute) gets about a minute and a half to return.
       reconnectRetries: 20,
       reconnectRetryInterval: 500,
@@ -194,15 +198,23 @@ export async function startP2P(options: P2POptions): Promise<P2PNode> {
     throw new Error(`cannot start p2p node on ${listen.toString()}: ${messageOf(error)}`);
   }
 
-  await Promise.all(
-    bootstrap.map(async (addr) => {
-      try {
-        await libp2p.dial(addr);
-      } catch (error) {
-        report(`cannot reach bootstrap peer ${addr.toString()}: ${messageOf(error)}`);
-      }
-    }),
-  );
+  const dialBootstrap = async (quiet: boolean) => {
+    await Promise.all(
+      bootstrap.map(async (addr) => {
+        const id = addr.getPeerId();
+        if (id !== null && libp2p.getConnections(parsePeerId(id)).length > 0) return;
+        try {
+          await libp2p.dial(addr);
+        } catch (error) {
+          if (!quiet) report(`cannot reach bootstrap peer ${addr.toString()}: ${messageOf(error)}`);
+        }
+      }),
+    );
+  };
+  await dialBootstrap(false);
+  // A bootstrap peer that was down (or turned us away) at start is tried again now and then.
+  const redial = bootstrap.length === 0 ? null : setInterval(() => void dialBootstrap(true), 2_000);
+  redial?.unref();
 
   const peerId = libp2p.peerId.toString();
   let closed = false;
@@ -318,6 +330,7 @@ export async function startP2P(options: P2POptions): Promise<P2PNode> {
     async close() {
       if (closed) return;
       closed = true;
+      if (redial !== null) clearInterval(redial);
       handlers.clear();
       await libp2p.stop();
     },

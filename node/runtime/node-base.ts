@@ -28,8 +28,14 @@ export interface NodeEvent {
   jobId?: bigint;
   gameId?: bigint;
   gasUsed?: bigint;
-  /** Milliseconds spent, where the event is the end of a piece of work. */
+  /**
+   * Milliseconds spent, where the event is the end of a piece of work. For a 'move', the
+   * time to compute it (hashes or proof), its transaction not included.
+   */
   ms?: number;
+  /** 'executed': the native run and the recording pass, of which `ms` is the sum. */
+  nativeMs?: number;
+  traceMs?: number;
 }
 
 
@@ -213,7 +219,8 @@ export abstract class ChainNode {
         this.log('executed', `job ${jobId}: ${execution.result.status}` +
           (execution.result.exitCode === null ? '' : ` (exit ${execution.result.exitCode})`) +
           `, ${execution.result.steps.toLocaleString('en-US')} steps; native ${execution.nativeMs.toFixed(0)} ms, ` +
-          `trace ${execution.traceMs.toFixed(0)} ms`, { jobId, ms: execution.nativeMs + execution.traceMs });
+          `trace ${execution.traceMs.toFixed(0)} ms`,
+          { jobId, ms: execution.nativeMs + execution.traceMs, nativeMs: execution.nativeMs, traceMs: execution.traceMs });
         return { job, execution };
       })();
       this.runs.set(key, entry);
