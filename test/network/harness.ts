@@ -1,6 +1,7 @@
 // A real network for the end-to-end tests: an embedded anvil with Verity deployed, a p2p
 // seed, and parties (submitter, executors, watchers) each with its own key, level store
 // and libp2p host on 127.0.0.1. Nothing is mocked.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import type { ChainNode, NodeEvent } from '../../node/runtime/node-base.js';
 import { DEFAULT_TERMS, submitJob, type SubmitTerms } from '../../node/runtime/submit.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
+/** The built CLI (npm test builds it before vitest runs). */
+export const VERITY_BIN = join(import.meta.dirname, '..', '..', 'bin', 'verity.js');
 
 export function fixtureJob(name: string, maxSteps = 100_000_000): PreparedJob {
   const dir = join(FIXTURES, name);
@@ -34,17 +37,23 @@ export class TestNetwork {
   private readonly hosts: Host[] = [];
   private readonly nodes: ChainNode[] = [];
   private nextAccount = 1;
+  private readonly children: ChildProcess[] = [];
 
   private constructor(readonly devnet: Devnet, readonly dir: string, readonly submitter: Host) {}
 
   static async start(options: { clockBudget?: number } = {}): Promise<TestNetwork> {
-    const devnet = await startDevnet({ blockTime: 1, clockBudget: options.clockBudget ?? 120 });
     const dir = mkdtempSync(join(tmpdir(), 'verity-e2e-'));
+    // The deployment file too, for parties run as `verity` processes.
+    const devnet = await startDevnet({ blockTime: 1, clockBudget: options.clockBudget ?? 120, deploymentFile: join(dir, 'deployment.json') });
     const submitter = await openHost({ deployment: devnet.deployment, privateKey: devnet.deployment.accounts![1].privateKey, storeDir: join(dir, 'submitter') });
     const net = new TestNetwork(devnet, dir, submitter);
     net.hosts.push(submitter);
     net.nextAccount = 2;
     return net;
+  }
+
+  get deploymentFile(): string {
+    return join(this.dir, 'deployment.json');
   }
 
   get deployment() {
@@ -124,6 +133,29 @@ export class TestNetwork {
     return this.market.provider.getBalance(address);
   }
 
+  /**
+   * Runs `verity COMMAND --deployment <this network's> ARGS` as its own process (the built CLI);
+   * stdout lines go to `onLine`. Killed on close if still running.
+   */
+  spawnCli(args: string[], onLine: (line: string) => void = () => {}): ChildProcess & { exited: Promise<number | null> } {
+    // Right after the command name: anything after `--` belongs to the job.
+    const argv = [args[0], '--deployment', this.deploymentFile, ...args.slice(1)];
+    const child = spawn(process.execPath, [VERITY_BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.push(child);
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      lines.forEach(onLine);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (process.env.VERITY_E2E_LOG === '1') process.stderr.write(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return Object.assign(child, { exited });
+  }
+
   async stopNode(node: ChainNode): Promise<void> {
     await node.stop();
     this.nodes.splice(this.nodes.indexOf(node), 1);
@@ -132,6 +164,7 @@ export class TestNetwork {
   async close(): Promise<void> {
     for (const n of this.nodes) await n.stop().catch(() => {});
     for (const h of this.hosts) await h.close().catch(() => {});
+    for (const child of this.children) child.kill('SIGKILL');
     await this.devnet.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
