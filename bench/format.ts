@@ -29,11 +29,14 @@ export function formatRatio(ratio: number): string {
   return ratio >= 100 ? `${ratio.toFixed(0)}x` : ratio >= 10 ? `${ratio.toFixed(1)}x` : `${ratio.toFixed(2)}x`;
 }
 
-/** A Markdown table; every column but the first is right-aligned (they hold numbers). */
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * A Markdown table; every column but the first `textColumns` (1 unless given) is
+ * right-aligned (they hold numbers).
+ */
+export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: readonly string[]): string =>
-    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  const rule = '|' + widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|') + '|';
+    '| ' + cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const rule = '|' + widths.map((w, i) => (i < textColumns ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|') + '|';
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }

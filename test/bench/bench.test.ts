@@ -1,13 +1,21 @@
 // The bench's own arithmetic and its correctness checks. Nothing here asserts a duration:
 // speed is judged by `npm run bench`, from ratios to a baseline measured in the same run.
 
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { benchFixture, nativeFallback, type FixtureBench } from '../../bench/fixture-bench.js';
 import { formatDelta, formatRatio, markdownTable } from '../../bench/format.js';
 import { geometricMean, median, minimum } from '../../bench/stats.js';
 import { benchSustained, type SustainedBench } from '../../bench/sustained-bench.js';
 import { judgeTargets } from '../../bench/targets.js';
+import { benchVerifierGas, verifierGasTables } from '../../bench/verifier-gas-bench.js';
+import {
+  COPY_CROSSING, CROSSING, FD_READ_COPY, heavyCaseProofs, WASI_CALL, wasiFunctionOfProof, WITHIN, type LabelledProof,
+} from '../../bench/verifier-heavy-cases.js';
+import { projectRoot } from '../../node/chain/deploy-verifier.js';
 import { loadJob } from '../../vm/job.js';
+import { verifyStep } from '../../vm/proof/verify.js';
 import { loadFixture } from '../support/fixtures.js';
 
 describe('stats', () => {
@@ -31,6 +39,12 @@ describe('format', () => {
   it('prints a Markdown table with numbers right-aligned', () => {
     expect(markdownTable(['name', 'ms'], [['loop', '10.5'], ['nbody', '0.42']])).toBe(
       ['| name  |   ms |', '| ----- | ---: |', '| loop  | 10.5 |', '| nbody | 0.42 |'].join('\n'),
+    );
+  });
+
+  it('left-aligns the text columns it is told of', () => {
+    expect(markdownTable(['case', 'where', 'gas'], [['a', 'here', '10']], 2)).toBe(
+      ['| case | where | gas |', '| ---- | ----- | --: |', '| a    | here  |  10 |'].join('\n'),
     );
   });
 
@@ -125,4 +139,58 @@ describe('targets', () => {
     const verdicts = judgeTargets([], [], undefined);
     expect(verdicts.map((v) => v.met)).toEqual([null, null, null]);
   });
+});
+
+describe('verifier gas: the heaviest cases', () => {
+  let cases: LabelledProof[] = [];
+  beforeAll(() => {
+    cases = heavyCaseProofs();
+  }, 120_000);
+  const labelled = (label: string) => cases.filter((c) => c.labels.includes(label));
+
+  it('proves purpose-built steps of each heavy kind, each checked by the reference verifier', () => {
+    for (const label of [
+      CROSSING('i64.load'), CROSSING('i64.store'), WITHIN('i64.load'), WITHIN('i64.store'), CROSSING('i32.load'),
+      CROSSING('i32.store'), COPY_CROSSING('forward'), COPY_CROSSING('backward'), FD_READ_COPY, WASI_CALL('fd_read'),
+    ]) {
+      expect(labelled(label).length, label).toBeGreaterThan(0);
+    }
+    for (const c of [...labelled(FD_READ_COPY), ...labelled(CROSSING('i64.store'))]) {
+      expect(verifyStep(c.preStateHash, Buffer.from(c.proof.slice(2), 'hex'))).toBe(c.postStateHash);
+    }
+  });
+
+  it('labels what the step really does: addresses that straddle a leaf, 32 input bytes copied', () => {
+    expect(labelled(CROSSING('i64.load')).map((c) => c.detail)).toEqual(['address 28 (28 mod 32), 8 bytes, leaf 0 and 1']);
+    expect(labelled(WITHIN('i64.load')).map((c) => c.detail)).toEqual(['address 32 (0 mod 32), 8 bytes, leaf 1']);
+    for (const c of labelled(FD_READ_COPY)) expect(c.detail).toMatch(/; 32 input bytes from \d+ copied$/);
+    // the first micro-step of the call also reads the iovec, whose record straddles two leaves
+    expect(labelled(FD_READ_COPY).some((c) => c.detail.includes('iovec 0 at 92 (leaf 2 and 3)'))).toBe(true);
+    for (const c of labelled(COPY_CROSSING('forward'))) expect(c.detail).toMatch(/ and /);
+  });
+
+  it('names the WASI function of a WASI vector from its proof', () => {
+    const { vectors } = JSON.parse(readFileSync(join(projectRoot(), 'contracts/test/vectors/proofs-wasi.json'), 'utf8')) as {
+      vectors: Array<{ opcode: number; proof: string }>;
+    };
+    const names = new Set(vectors.map((v) => wasiFunctionOfProof(Buffer.from(v.proof.slice(2), 'hex'))));
+    expect(names.has(null)).toBe(false);
+    expect([...names]).toEqual(expect.arrayContaining(['fd_read', 'fd_write', 'args_get', 'random_get', 'proc_exit']));
+  });
+
+  it('measures them on anvil and prints each labelled line (a sample of the vectors)', async () => {
+    const bench = await benchVerifierGas({ vectors: (v, i) => i % 400 === 0 || v.group === 'wasi' });
+    expect(bench.problems).toEqual([]);
+    const max = (label: string): number => bench.heaviest.find((h) => h.label === label)?.max ?? Number.NaN;
+    // gas is deterministic: a load across two leaves pays for a second merkle path
+    expect(max(CROSSING('i64.load'))).toBeGreaterThan(max(WITHIN('i64.load')));
+    expect(max(CROSSING('i64.store'))).toBeGreaterThan(max(WITHIN('i64.store')));
+    expect(max(FD_READ_COPY)).toBeGreaterThan(100_000);
+    expect(max(FD_READ_COPY)).toBeLessThan(1_000_000);
+    const table = verifierGasTables(bench);
+    for (const label of [FD_READ_COPY, CROSSING('i64.load'), CROSSING('i64.store'), COPY_CROSSING('forward'), WASI_CALL('fd_read'), WASI_CALL('fd_write')]) {
+      expect(table).toContain(`| ${label} `);
+    }
+    expect(bench.groups.map((g) => g.group)).toContain('wasi');
+  }, 300_000);
 });

@@ -101,13 +101,18 @@ library Access {
     }
 
     // ---- STACK and GLOBALS: u64 slots, 4 per leaf, big-endian hi ‖ lo ----
+    //
+    // Slot and frame numbers are taken mod 2^32, as access.ts's `i >>> 2` / `k >>> 1` take
+    // them: register arithmetic is mod 2^256 (unchecked) in the groups, like TypeScript's
+    // unbounded numbers, so a slot below 0 (sp = 0 popped, no valid run has it) is slot
+    // 2^32 - 1 on both sides: leaf 2^30 - 1, out of range for any real stack.
 
     function readSlot(Machine memory m, bytes calldata proof, uint256 i) internal pure returns (uint64) {
-        return uint64(uint256(readLeaf(m, proof, Region.STACK, i >> 2)) >> (192 - 64 * (i & 3)));
+        return uint64(uint256(readLeaf(m, proof, Region.STACK, uint32(i) >> 2)) >> (192 - 64 * (i & 3)));
     }
 
     function writeSlot(Machine memory m, bytes calldata proof, uint256 i, uint64 value) internal pure {
-        writeU64(m, proof, Region.STACK, i, value);
+        writeU64(m, proof, Region.STACK, uint32(i), value);
     }
 
     function readGlobal(Machine memory m, bytes calldata proof, uint256 g) internal pure returns (uint64) {
@@ -145,13 +150,13 @@ library Access {
     // ---- FRAMES: 4 u32 per record, 2 records per leaf ----
 
     function readFrame(Machine memory m, bytes calldata proof, uint256 k) internal pure returns (uint256[4] memory f) {
-        uint256 leaf = uint256(readLeaf(m, proof, Region.FRAMES, k >> 1));
+        uint256 leaf = uint256(readLeaf(m, proof, Region.FRAMES, uint32(k) >> 1));
         uint256 base = 224 - 128 * (k & 1);
         for (uint256 q = 0; q < 4; q++) f[q] = uint32(leaf >> (base - 32 * q));
     }
 
     function writeFrame(Machine memory m, bytes calldata proof, uint256 k, uint256[4] memory words) internal pure {
-        uint256 index = k >> 1;
+        uint256 index = uint32(k) >> 1;
         uint256 leaf = uint256(readLeaf(m, proof, Region.FRAMES, index));
         uint256 shift = 128 - 128 * (k & 1);
         uint256 record = (uint256(uint32(words[0])) << 96) | (uint256(uint32(words[1])) << 64)
@@ -219,23 +224,35 @@ library Access {
     }
 
     // ---- PROGRAM ----
+    //
+    // Offsets come from the program header's bases, aligned in every image the machine
+    // commits; a header with unaligned ones reads bytes past the leaf as 0, as access.ts's
+    // be32 does (hence `leaf << 8 * offset`, never a negative shift).
 
     /// A big-endian u32 of the program image at byte offset `at` (4-aligned).
     function programU32(Machine memory m, bytes calldata proof, uint256 at) internal pure returns (uint256) {
-        return uint32(uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5)) >> (224 - 8 * (at & 31)));
+        return uint32((uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5)) << (8 * (at & 31))) >> 224);
     }
 
-    /// Code row `pc`: [op, a, b, c] as u32 words (2 rows per leaf).
+    /// Code row `pc`: [op, a, b, c] as u32 words (2 rows per leaf). `pc` may be "negative"
+    /// (mod 2^256: br_table's row of a negative count); a negative offset is an index out
+    /// of range, as access.ts's Math.floor(at / 32) < 0 is.
     function readRow(Machine memory m, bytes calldata proof, uint256 pc) internal pure returns (uint256[4] memory row) {
-        uint256 at = m.codeBase + 16 * pc;
-        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5));
-        uint256 base = 224 - 8 * (at & 31);
-        for (uint256 q = 0; q < 4; q++) row[q] = uint32(leaf >> (base - 32 * q));
+        uint256 at;
+        unchecked {
+            at = m.codeBase + 16 * pc;
+        }
+        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5)) << (8 * (at & 31));
+        for (uint256 q = 0; q < 4; q++) row[q] = uint32(leaf >> (224 - 32 * q));
     }
 
-    /// Function record `addr` (one leaf).
+    /// Function record `addr` (one leaf; `addr` may be "negative", see int32Word).
     function readFunc(Machine memory m, bytes calldata proof, uint256 addr) internal pure returns (FuncRecord memory f) {
-        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, (m.funcsBase + 32 * addr) >> 5));
+        uint256 at;
+        unchecked {
+            at = m.funcsBase + 32 * addr;
+        }
+        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5));
         f.kind = uint32(leaf >> 224);
         f.entryPc = uint32(leaf >> 192);
         f.params = uint32(leaf >> 160);
@@ -248,26 +265,40 @@ library Access {
 
     /// Table directory entry `t`: (first TABLES entry, capacity).
     function readTableInfo(Machine memory m, bytes calldata proof, uint256 t) internal pure returns (uint256, uint256) {
-        uint256 at = m.tablesBase + 8 * t;
-        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5));
-        uint256 shift = 224 - 8 * (at & 31);
-        return (uint32(leaf >> shift), uint32(leaf >> (shift - 32)));
+        uint256 at;
+        unchecked {
+            at = m.tablesBase + 8 * t;
+        }
+        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5)) << (8 * (at & 31));
+        return (uint32(leaf >> 224), uint32(leaf >> 192));
     }
 
     /// Segment directory entry `k`: (offset, length).
     function readSeg(Machine memory m, bytes calldata proof, uint256 k) internal pure returns (uint256, uint256) {
-        uint256 at = m.segsBase + 8 * k;
-        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5));
-        uint256 shift = 224 - 8 * (at & 31);
-        return (uint32(leaf >> shift), uint32(leaf >> (shift - 32)));
+        uint256 at;
+        unchecked {
+            at = m.segsBase + 8 * k;
+        }
+        uint256 leaf = uint256(readLeaf(m, proof, Region.PROGRAM, at >> 5)) << (8 * (at & 31));
+        return (uint32(leaf >> 224), uint32(leaf >> 192));
     }
 
     // ---- helpers shared by the groups (vm/proof/ops/common.ts) ----
 
+    /// A row word as the TypeScript step reads it (int32), sign-extended mod 2^256: where
+    /// a row word is a count or an index added to a base (a function address, a segment,
+    /// a branch's arity), TypeScript's sum may be negative, an index out of range, or
+    /// land back in range; unchecked arithmetic on this value gives the same index.
+    function int32Word(uint256 word) internal pure returns (uint256) {
+        return uint256(int256(int32(uint32(word))));
+    }
+
     /// Pushes a slot.
     function push(Machine memory m, bytes calldata proof, uint64 value) internal pure {
         writeSlot(m, proof, m.sp, value);
-        m.sp++;
+        unchecked {
+            m.sp++;
+        }
     }
 
     /// A trap: status trapped with `code` (what step.ts does when a Trap is thrown).

@@ -9,6 +9,9 @@ import {IOpGroup, Machine, ProofErrors, Region, TrapCode} from "../Machine.sol";
 /// place while pc stays) and data.drop: mirrors vm/proof/ops/memory.ts function by
 /// function (execMemory, effectiveAddress, load, store, grow, operands, resume, fill,
 /// copy, init, done). A "trap" returns the machine trapped, as a thrown Trap does there.
+/// Stack-pointer arithmetic is unchecked (mod 2^256; Access takes slot numbers mod
+/// 2^32), as memory.ts's is unbounded: popping an empty stack reads slot 2^32 - 1, an
+/// index out of range, on both sides.
 contract MemoryOps is IOpGroup {
     using Access for Machine;
 
@@ -44,8 +47,8 @@ contract MemoryOps is IOpGroup {
         else if (op == 0x40) grow(m, proof);
         else if (op == MEMORY_FILL) (trapped, completes) = fill(m, proof);
         else if (op == MEMORY_COPY) (trapped, completes) = copy(m, proof);
-        else if (op == MEMORY_INIT) (trapped, completes) = init(m, proof, row[1]);
-        else if (op == DATA_DROP) m.writeWord(proof, Region.SIZES, m.ntables + row[1], 0);
+        else if (op == MEMORY_INIT) (trapped, completes) = init(m, proof, Access.int32Word(row[1]));
+        else if (op == DATA_DROP) dataDrop(m, proof, Access.int32Word(row[1]));
         else revert ProofErrors.InvalidState(uint32(op));
         if (trapped) return m.trap(TrapCode.OUT_OF_BOUNDS_MEMORY);
         if (completes) m.pc++;
@@ -69,7 +72,7 @@ contract MemoryOps is IOpGroup {
         pure
         returns (uint256 a)
     {
-        a = uint32(operand) + uint32(offset);
+        a = uint256(uint32(operand)) + uint32(offset); // 33 bits: a uint32 sum would overflow (panic)
         if (a + width > memorySize(m)) a = OUT_OF_BOUNDS;
     }
 
@@ -79,11 +82,16 @@ contract MemoryOps is IOpGroup {
     }
 
     function load(Machine memory m, bytes calldata proof, uint256 op, uint256 offset) internal pure returns (bool) {
-        uint64 slot = m.readSlot(proof, m.sp - 1);
+        uint64 slot;
+        unchecked {
+            slot = m.readSlot(proof, m.sp - 1);
+        }
         uint256 a = effectiveAddress(m, uint32(slot), offset, accessWidth(op));
         if (a == OUT_OF_BOUNDS) return true;
         bytes32 b = m.readBytes(proof, Region.MEMORY, a, accessWidth(op));
-        m.writeSlot(proof, m.sp - 1, loaded(op, slot, le(b, accessWidth(op)), accessWidth(op)));
+        unchecked {
+            m.writeSlot(proof, m.sp - 1, loaded(op, slot, le(b, accessWidth(op)), accessWidth(op)));
+        }
         return false;
     }
 
@@ -101,11 +109,16 @@ contract MemoryOps is IOpGroup {
     }
 
     function store(Machine memory m, bytes calldata proof, uint256 op, uint256 offset) internal pure returns (bool) {
-        m.sp -= 2; // popped before a trap, as in the interpreter
+        unchecked {
+            m.sp -= 2; // popped before a trap, as in the interpreter
+        }
         uint256 width = accessWidth(op);
         uint256 a = effectiveAddress(m, uint32(m.readSlot(proof, m.sp)), offset, width);
         if (a == OUT_OF_BOUNDS) return true;
-        uint256 value = m.readSlot(proof, m.sp + 1);
+        uint256 value;
+        unchecked {
+            value = m.readSlot(proof, m.sp + 1);
+        }
         uint256 bytes_;
         for (uint256 k = 0; k < width; k++) bytes_ |= ((value >> (8 * k)) & 0xff) << (248 - 8 * k);
         m.writeMemory(proof, a, bytes32(bytes_), width);
@@ -113,7 +126,11 @@ contract MemoryOps is IOpGroup {
     }
 
     function grow(Machine memory m, bytes calldata proof) internal pure {
-        uint64 slot = m.readSlot(proof, m.sp - 1);
+        uint256 top;
+        unchecked {
+            top = m.sp - 1;
+        }
+        uint64 slot = m.readSlot(proof, top);
         uint256 delta = uint32(slot);
         uint256 old = m.memPages;
         uint256 result = 0xffffffff; // -1
@@ -121,14 +138,19 @@ contract MemoryOps is IOpGroup {
             m.memPages = old + delta;
             result = old;
         }
-        m.writeSlot(proof, m.sp - 1, uint64((uint256(slot) & 0xffffffff00000000) | result));
+        m.writeSlot(proof, top, uint64((uint256(slot) & 0xffffffff00000000) | result));
     }
 
     function operands(Machine memory m, bytes calldata proof) internal pure returns (Operands memory o) {
-        uint256 sp = m.sp;
-        uint64 d = m.readSlot(proof, sp - 3);
-        uint64 s = m.readSlot(proof, sp - 2);
-        uint64 n = m.readSlot(proof, sp - 1);
+        uint64 d;
+        uint64 s;
+        uint64 n;
+        unchecked {
+            uint256 sp = m.sp;
+            d = m.readSlot(proof, sp - 3);
+            s = m.readSlot(proof, sp - 2);
+            n = m.readSlot(proof, sp - 1);
+        }
         o.d = uint32(d);
         o.s = uint32(s);
         o.n = uint32(n);
@@ -144,10 +166,12 @@ contract MemoryOps is IOpGroup {
         pure
         returns (bool, bool)
     {
-        uint256 sp = m.sp;
-        if (which & 1 != 0) m.writeSlot(proof, sp - 3, uint64((o.dHi << 32) | uint32(o.d)));
-        if (which & 2 != 0) m.writeSlot(proof, sp - 2, uint64((o.sHi << 32) | uint32(o.s)));
-        m.writeSlot(proof, sp - 1, uint64((o.nHi << 32) | uint32(o.n)));
+        unchecked {
+            uint256 sp = m.sp;
+            if (which & 1 != 0) m.writeSlot(proof, sp - 3, uint64((o.dHi << 32) | uint32(o.d)));
+            if (which & 2 != 0) m.writeSlot(proof, sp - 2, uint64((o.sHi << 32) | uint32(o.s)));
+            m.writeSlot(proof, sp - 1, uint64((o.nHi << 32) | uint32(o.n)));
+        }
         return (false, false);
     }
 
@@ -204,10 +228,20 @@ contract MemoryOps is IOpGroup {
         return resume(m, proof, o, 0);
     }
 
-    /// memory.init seg d s n: the segment's bytes come from the program image.
+    /// data.drop seg (`seg` sign-extended, see Access.int32Word).
+    function dataDrop(Machine memory m, bytes calldata proof, uint256 seg) internal pure {
+        unchecked {
+            m.writeWord(proof, Region.SIZES, m.ntables + seg, 0);
+        }
+    }
+
+    /// memory.init seg d s n: the segment's bytes come from the program image (`seg` sign-extended).
     function init(Machine memory m, bytes calldata proof, uint256 seg) internal pure returns (bool, bool) {
         Operands memory o = operands(m, proof);
-        uint256 length = m.readWord(proof, Region.SIZES, m.ntables + seg);
+        uint256 length;
+        unchecked {
+            length = m.readWord(proof, Region.SIZES, m.ntables + seg);
+        }
         if (o.s + o.n > length || o.d + o.n > memorySize(m)) return (true, false);
         if (o.n == 0) return done(m);
         (uint256 offset,) = m.readSeg(proof, seg);
@@ -220,7 +254,9 @@ contract MemoryOps is IOpGroup {
 
     /// The last micro-step: pops the three operands.
     function done(Machine memory m) internal pure returns (bool, bool) {
-        m.sp -= 3;
+        unchecked {
+            m.sp -= 3;
+        }
         return (false, true);
     }
 }

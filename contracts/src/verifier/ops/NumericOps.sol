@@ -36,17 +36,29 @@ contract NumericOps is IOpGroup {
         } else if (op >= 0xbc && op <= 0xbf) {
             // reinterpretations: slots hold raw bits
         } else if (isBinary(op)) {
-            uint64 b = m.readSlot(proof, m.sp - 1);
-            uint64 a = m.readSlot(proof, m.sp - 2);
-            m.sp--; // popped before a trap, as in the interpreter
+            // stack-pointer arithmetic mod 2^256, as numeric.ts's is unbounded (Access takes slot numbers mod 2^32)
+            uint64 b;
+            uint64 a;
+            unchecked {
+                b = m.readSlot(proof, m.sp - 1);
+                a = m.readSlot(proof, m.sp - 2);
+                m.sp--; // popped before a trap, as in the interpreter
+            }
             (uint256 r, uint8 trap) = binary(op, a, b);
             if (trap != 0) return m.trap(trap);
-            m.writeSlot(proof, m.sp - 1, withHi(op, a, r));
+            unchecked {
+                m.writeSlot(proof, m.sp - 1, withHi(op, a, r));
+            }
         } else {
-            uint64 a = m.readSlot(proof, m.sp - 1);
+            uint64 a;
+            unchecked {
+                a = m.readSlot(proof, m.sp - 1);
+            }
             (uint256 r, uint8 trap) = unary(op, a);
             if (trap != 0) return m.trap(trap);
-            m.writeSlot(proof, m.sp - 1, withHi(op, a, r));
+            unchecked {
+                m.writeSlot(proof, m.sp - 1, withHi(op, a, r));
+            }
         }
         m.pc++;
         return m;

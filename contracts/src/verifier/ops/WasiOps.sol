@@ -44,7 +44,7 @@ contract WasiOps is IOpGroup {
         pure
         returns (Machine memory)
     {
-        if (row[0] == HOST_CALL) return hostCall(m, proof, m.readFunc(proof, row[1]), false);
+        if (row[0] == HOST_CALL) return hostCall(m, proof, m.readFunc(proof, Access.int32Word(row[1])), false);
         if (row[0] == CALL_INDIRECT && m.hostCall != 0) {
             uint256 addr = m.hostCall - 1;
             m.hostCall = 0;
@@ -60,27 +60,32 @@ contract WasiOps is IOpGroup {
         pure
         returns (Machine memory)
     {
-        uint256 argBase = m.sp - f.params;
-        (uint256 outcome, uint256 result) = run(m, proof, argBase, f.wasiId);
-        if (outcome == TRAP) {
+        // Stack-pointer arithmetic mod 2^256 (Access takes slot numbers mod 2^32), as
+        // wasi.ts's is unbounded: arguments below slot 0 (no valid run has them) are
+        // slots 2^32 - k there and here, out of range.
+        unchecked {
+            uint256 argBase = m.sp - f.params;
+            (uint256 outcome, uint256 result) = run(m, proof, argBase, f.wasiId);
+            if (outcome == TRAP) {
+                zeroRegs(m);
+                return m.trap(result);
+            }
+            if (outcome == CONTINUE) {
+                if (indirect) m.sp++;
+                return m;
+            }
             zeroRegs(m);
-            return m.trap(result);
-        }
-        if (outcome == CONTINUE) {
-            if (indirect) m.sp++;
+            if (outcome == EXIT) {
+                m.status = Status.EXITED;
+                m.exitCode = int32(uint32(result));
+                return m;
+            }
+            m.sp = argBase;
+            m.writeSlot(proof, m.sp, uint64(uint32(result)));
+            m.sp++;
+            m.pc++;
             return m;
         }
-        zeroRegs(m);
-        if (outcome == EXIT) {
-            m.status = Status.EXITED;
-            m.exitCode = int32(uint32(result));
-            return m;
-        }
-        m.sp = argBase;
-        m.writeSlot(proof, m.sp, uint64(uint32(result)));
-        m.sp++;
-        m.pc++;
-        return m;
     }
 
     function zeroRegs(Machine memory m) internal pure {
@@ -111,7 +116,9 @@ contract WasiOps is IOpGroup {
 
     /// Argument j as u32 (read from the stack on every use).
     function arg(Machine memory m, bytes calldata proof, uint256 argBase, uint256 j) internal pure returns (uint256) {
-        return uint32(m.readSlot(proof, argBase + j));
+        unchecked {
+            return uint32(m.readSlot(proof, argBase + j));
+        }
     }
 
     function inBounds(Machine memory m, uint256 addr, uint256 len) internal pure returns (bool) {
