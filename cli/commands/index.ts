@@ -15,6 +15,7 @@ import { register as prove } from './prove.js';
 import { register as trace } from './trace.js';
 import { register as stepCheck } from './step-check.js';
 import { register as devnet } from './devnet.js';
+import { register as deploy } from './deploy.js';
 import { register as submit } from './submit.js';
 import { register as status } from './status.js';
 import { register as result } from './result.js';
@@ -24,5 +25,5 @@ import { register as demo } from './demo.js';
 import { register as audit } from './audit.js';
 
 export const commands: Array<(program: Command) => void> = [
-  run, stateHash, trace, prove, stepCheck, devnet, submit, status, result, executor, watch, audit, demo,
+  run, stateHash, trace, prove, stepCheck, devnet, deploy, submit, status, result, executor, watch, audit, demo,
 ];
