@@ -4,8 +4,11 @@
 //
 //   1. tsc -p tsconfig.json        build dist/ (type errors fail)
 //   2. tsc -p tsconfig.test.json   type-check the test files too (the build excludes them)
-//   3. vitest run                  test/**/*.test.ts
-//   4. forge build, forge test     contracts/ (the real binary: the npm wrapper always exits 0)
+//   3. forge build                 contracts/ (the real binary: the npm wrapper always exits 0),
+//                                  before vitest: the chain tests deploy its artifacts, and
+//                                  parallel test files must not each start a build
+//   4. vitest run                  test/**/*.test.ts
+//   5. forge test
 //
 // Every step runs even after an earlier one fails, so one run shows everything.
 // M counts failed tests, plus test files that failed to load and steps that failed
@@ -97,18 +100,22 @@ function countVitest(report) {
   };
 }
 
-async function forge() {
+async function forgeBuild() {
   if (!existsSync(forgeBinary)) {
     problems.push(`forge: ${forgeBinary} is missing (run npm install)`);
     failed += 1;
-    return;
+    return false;
   }
   banner('forge build');
   const build = await run(forgeBinary, ['build', '--color', 'never']);
   if (build.code !== 0) {
     stepFailed('forge build', build);
-    return;
+    return false;
   }
+  return true;
+}
+
+async function forgeTest() {
   banner('forge test');
   const test = await run(forgeBinary, ['test', '--color', 'never'], { capture: true });
   // "Ran 2 test suites in 2.85ms (...): 6 tests passed, 1 failed, 0 skipped (7 total tests)"
@@ -124,8 +131,9 @@ async function forge() {
 
 await typecheck('tsconfig.json');
 await typecheck('tsconfig.test.json');
+const built = await forgeBuild();
 await vitest();
-await forge();
+if (built) await forgeTest();
 
 process.stdout.write('\n');
 for (const problem of problems) process.stdout.write(`test.mjs: ${problem}\n`);
