@@ -5,7 +5,7 @@
 // memory alone, so a node restarted on the same store carries on where it stopped.
 import type { MarketClient, MarketEvent, Outcome } from '../chain/market.js';
 import type { Execution } from '../jobs/execute.js';
-import { executeJob } from '../jobs/execute.js';
+import { DeterminismError, executeJob } from '../jobs/execute.js';
 import { fetchJob } from '../jobs/fetch.js';
 import type { P2PNode } from '../p2p/node.js';
 import type { JobCommitment, PreparedJob } from '../jobs/material.js';
@@ -18,7 +18,7 @@ import { formatEth } from '../chain/units.js';
 
 export type NodeEventKind =
   | 'started' | 'job' | 'skipped' | 'claimed' | 'executed' | 'posted' | 'checked' | 'challenged' | 'move' | 'game-ended'
-  | 'finalized' | 'withdrawn' | 'gossip' | 'error' | 'stopped';
+  | 'finalized' | 'withdrawn' | 'gossip' | 'progress' | 'error' | 'stopped';
 
 /** What a node reports as it works (the CLI prints them; the demo shows the game from them). */
 export interface NodeEvent {
@@ -67,9 +67,18 @@ export interface GameRecord {
   moves: Array<{ kind: string; at: string; gasUsed: bigint }>;
 }
 
+/** What a recorded run came to, kept across restarts. */
+interface RunCheckpoint {
+  steps: number;
+  traceLength: number;
+  finalStateHash: string;
+}
+
 function runKey(jobId: bigint, attempt: number): string {
   return `${jobId}:${attempt}`;
 }
+
+const PROGRESS_EVERY_MS = 3_000;
 
 export function gameKey(gameId: bigint): string {
   return gameId.toString().padStart(12, '0');
@@ -80,6 +89,7 @@ export abstract class ChainNode {
   readonly market: MarketClient;
   readonly store: NodeStore;
   protected readonly games: Collection<GameRecord>;
+  private readonly checkpoints: Collection<RunCheckpoint>;
   private readonly follower: ChainFollower;
   private readonly runs = new Map<string, Promise<{ job: PreparedJob; execution: Execution }>>();
   private stopping = false;
@@ -93,6 +103,7 @@ export abstract class ChainNode {
     this.market = config.market;
     this.store = config.store;
     this.games = config.store.collection<GameRecord>('games');
+    this.checkpoints = config.store.collection<RunCheckpoint>('runs');
     this.follower = new ChainFollower(config.market, config.store.collection('meta'));
   }
 
@@ -215,7 +226,14 @@ export abstract class ChainNode {
     if (entry === undefined) {
       entry = (async () => {
         const job = await this.fetch(spec);
-        const execution = await executeJob(job);
+        // Long runs say how far they got, every few seconds.
+        let lastReport = performance.now();
+        const execution = await executeJob(job, (steps) => {
+          if (performance.now() - lastReport < PROGRESS_EVERY_MS) return;
+          lastReport = performance.now();
+          this.log('progress', `job ${jobId}: recording the trace, ${steps.toLocaleString('en-US')} steps so far`, { jobId });
+        });
+        await this.checkpoint(jobId, attempt, execution);
         this.log('executed', `job ${jobId}: ${execution.result.status}` +
           (execution.result.exitCode === null ? '' : ` (exit ${execution.result.exitCode})`) +
           `, ${execution.result.steps.toLocaleString('en-US')} steps; native ${execution.nativeMs.toFixed(0)} ms, ` +
@@ -227,6 +245,21 @@ export abstract class ChainNode {
       entry.catch(() => this.runs.delete(key)); // a failed attempt may be retried
     }
     return entry;
+  }
+
+  /**
+   * Keeps what a run came to (steps, trace length, final state hash). After a restart the
+   * run is rebuilt from the stored blobs; it must come to the same, or the node would
+   * contradict moves it already made: stop loudly instead.
+   */
+  private async checkpoint(jobId: bigint, attempt: number, execution: Execution): Promise<void> {
+    const key = runKey(jobId, attempt);
+    const now: RunCheckpoint = { steps: execution.result.steps, traceLength: execution.traceLength, finalStateHash: execution.finalStateHash };
+    const before = await this.checkpoints.get(key);
+    if (before !== undefined && JSON.stringify(before) !== JSON.stringify(now)) {
+      throw new DeterminismError(`job ${jobId} re-ran to ${JSON.stringify(now)}, before the restart to ${JSON.stringify(before)}`);
+    }
+    if (before === undefined) await this.checkpoints.put(key, now);
   }
 
   protected fetch(spec: JobCommitment): Promise<PreparedJob> {
