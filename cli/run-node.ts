@@ -2,7 +2,8 @@
 // (key, store, p2p) opened from the deployment, the node's reports printed one line each
 // (or as JSON lines), and a clean stop on Ctrl-C or SIGTERM.
 import { UsageError } from './errors.js';
-import { checkChain, loadDeployment, resolveKey, untilSignal, type KeyOptions, type NetworkOptions } from './network.js';
+import type { Command } from 'commander';
+import { checkChain, loadDeployment, parseIndex, resolveKey, untilSignal, type KeyOptions, type NetworkOptions } from './network.js';
 import type { ChainNode, NodeConfig, NodeEvent } from '../node/runtime/node-base.js';
 
 export interface NodeCommandOptions extends NetworkOptions, KeyOptions {
@@ -57,6 +58,17 @@ export async function runNodeCommand(
   } finally {
     await host.close();
   }
+}
+
+/** The options `verity executor` and `verity watch` share: store, p2p, polling, output. */
+export function nodeOptions(command: Command, role: string): Command {
+  return command
+    .option('--store <dir>', `where the node keeps its state (default .verity/${role}-<address>)`)
+    .option('--listen <multiaddr>', 'p2p listen address (default /ip4/127.0.0.1/tcp/0)')
+    .option('--peer <multiaddr>', 'p2p peer to dial (repeatable), besides the deployment bootstrap', collect)
+    .option('--no-p2p', 'no p2p: fetch blobs only from the chain')
+    .option('--poll <ms>', 'milliseconds between chain polls', parseIndex('--poll'), 500)
+    .option('--json', 'print each report as a JSON line');
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -1,31 +1,3 @@
-// Runs before every vitest file.
-//
-// Node 20 lacks Promise.withResolvers (ES2024, Node >= 22), which libp2p calls.
-// Installed only when missing, with the standard's semantics.
-
-interface Resolvers<T> {
-  promise: Promise<T>;
-  resolve: (value: T | PromiseLike<T>) => void;
-  reject: (reason?: unknown) => void;
-}
-
-const promiseConstructor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
-
-if (typeof promiseConstructor.withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    enumerable: false,
-    value: function withResolvers<T>(): Resolvers<T> {
-      let resolve!: Resolvers<T>['resolve'];
-      let reject!: Resolvers<T>['reject'];
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
-
-export {};
+// Runs before every vitest file: the Promise.withResolvers polyfill (Node 20 lacks it;
+// libp2p calls it), the same module the nodes load first (node/p2p/polyfill.ts).
+import '../node/p2p/polyfill.js';

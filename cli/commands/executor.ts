@@ -1,8 +1,8 @@
 // verity executor [--key K | --account N] [--fault MODE] [--jobs 1,2] [--store DIR] [--json]
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { keyOptions, networkOptions, parseIndex } from '../network.js';
-import { collect, type NodeCommandOptions } from '../run-node.js';
+import { keyOptions, networkOptions } from '../network.js';
+import { nodeOptions, type NodeCommandOptions } from '../run-node.js';
 
 interface ExecutorOptions extends NodeCommandOptions {
   fault?: string;
@@ -21,13 +21,8 @@ export function register(program: Command): void {
     .command('executor')
     .description('run an executor node: claim jobs, run them, post results with a bond, defend them (until Ctrl-C)')
     .option('--fault <mode>', 'LIE, for tests and demos: wrong-output, wrong-final or wrong-state:<trace index>')
-    .option('--jobs <ids>', 'take only these job ids (comma-separated)')
-    .option('--store <dir>', 'where the node keeps its state (default .verity/executor-<address>)')
-    .option('--listen <multiaddr>', 'p2p listen address (default /ip4/127.0.0.1/tcp/0)')
-    .option('--peer <multiaddr>', 'p2p peer to dial (repeatable), besides the deployment bootstrap', collect)
-    .option('--no-p2p', 'no p2p: fetch blobs only from the chain')
-    .option('--poll <ms>', 'milliseconds between chain polls', parseIndex('--poll'), 500)
-    .option('--json', 'print each report as a JSON line');
+    .option('--jobs <ids>', 'take only these job ids (comma-separated)');
+  nodeOptions(command, 'executor');
   networkOptions(command);
   keyOptions(command, 2, 'executor');
   command.action(async (opts: ExecutorOptions) => {

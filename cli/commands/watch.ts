@@ -1,18 +1,13 @@
 // verity watch [--key K | --account N] [--store DIR] [--json]
 import type { Command } from 'commander';
-import { keyOptions, networkOptions, parseIndex } from '../network.js';
-import { collect, type NodeCommandOptions } from '../run-node.js';
+import { keyOptions, networkOptions } from '../network.js';
+import { nodeOptions, type NodeCommandOptions } from '../run-node.js';
 
 export function register(program: Command): void {
   const command = program
     .command('watch')
-    .description('run a watcher: re-execute every result, challenge wrong ones, play the game, collect bounties (until Ctrl-C)')
-    .option('--store <dir>', 'where the node keeps its state (default .verity/watcher-<address>)')
-    .option('--listen <multiaddr>', 'p2p listen address (default /ip4/127.0.0.1/tcp/0)')
-    .option('--peer <multiaddr>', 'p2p peer to dial (repeatable), besides the deployment bootstrap', collect)
-    .option('--no-p2p', 'no p2p: fetch blobs only from the chain')
-    .option('--poll <ms>', 'milliseconds between chain polls', parseIndex('--poll'), 500)
-    .option('--json', 'print each report as a JSON line');
+    .description('run a watcher: re-execute every result, challenge wrong ones, play the game, collect bounties (until Ctrl-C)');
+  nodeOptions(command, 'watcher');
   networkOptions(command);
   keyOptions(command, 3, 'watcher');
   command.action(async (opts: NodeCommandOptions) => {
