@@ -1,6 +1,8 @@
-// `npm run bench [-- [--quick] [--only NAME[,NAME...]]]`: Verity's engines against plain
-// V8 (node:wasi) on the committed fixtures and on longer (sustained) runs of some of them,
-// the CLI's startup against `node -e 0`, and the cost of loading the largest module. Prints Markdown tables (they paste into
+// `npm run bench [-- [--quick] [--only NAME[,NAME...]] [--section NAME[,NAME...]]]`: Verity's
+// engines against plain V8 (node:wasi) on the committed fixtures and on longer (sustained)
+// runs of some of them, the CLI's startup against `node -e 0`, the cost of loading the
+// largest module, the verifier's gas and the network's targets (Part 5, a few minutes on an
+// embedded chain). Prints Markdown tables (they paste into
 // docs/benchmarks.md) and the verdict on each speed target. Speed is only ever stated as
 // a ratio to a baseline measured in the same run; tests never assert wall-clock time.
 
@@ -12,6 +14,8 @@ import { formatCount, formatDelta, formatMs, formatRate, formatRatio, markdownTa
 import { benchLoad, largestFixture, type LoadBench } from './load-bench.js';
 import { benchStartup, type StartupBench } from './startup-bench.js';
 import type { SustainedBench } from './sustained-bench.js';
+import type { NetworkBench } from './network-bench.js';
+import type { VerifierGasBench } from './verifier-gas-bench.js';
 import { interpRatio, judgeTargets, nativeRatio, nativeRatioToBareRun, type Verdict } from './targets.js';
 
 interface BenchPlan extends RepeatPlan {
@@ -22,10 +26,17 @@ interface BenchPlan extends RepeatPlan {
 const FULL: BenchPlan = { fastRuns: 15, interpRuns: 3, interpBudgetMs: 20_000, startupRuns: 7, loadRuns: 10 };
 const QUICK: BenchPlan = { fastRuns: 5, interpRuns: 1, interpBudgetMs: 0, startupRuns: 3, loadRuns: 3 };
 
-const USAGE = `usage: npm run bench [-- [--quick] [--only NAME[,NAME...]]]
-  --quick        fewer repeats (V8/native 5 warm runs, interpreter 1 after its first, startup 3)
-  --only NAMES   only these fixtures and their sustained runs (comma-separated or repeated);
-                 startup and load still run`;
+/** The report's sections, in the order they run. */
+const SECTIONS = ['load', 'engines', 'startup', 'verifier-gas', 'network'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: npm run bench [-- [--quick] [--only NAME[,NAME...]] [--section NAME[,NAME...]]]
+  --quick          fewer repeats (V8/native 5 warm runs, interpreter 1 after its first, startup 3);
+                   leaves out the network section unless --section names it
+  --only NAMES     only these fixtures and their sustained runs (comma-separated or repeated);
+                   startup and load still run
+  --section NAMES  only these sections (comma-separated or repeated): ${SECTIONS.join(', ')}
+                   (engines = fixtures and sustained runs; network = Part 5, about 4 minutes)`;
 
 class UsageError extends Error {}
 
@@ -33,6 +44,18 @@ interface Options {
   plan: BenchPlan;
   quick: boolean;
   only: string[];
+  sections: Set<Section>;
+}
+
+function isSection(name: string): name is Section {
+  return (SECTIONS as readonly string[]).includes(name);
+}
+
+function selectSections(names: readonly string[], quick: boolean): Set<Section> {
+  if (names.length === 0) return new Set(SECTIONS.filter((s) => !(quick && s === 'network')));
+  const unknown = names.filter((name) => !isSection(name));
+  if (unknown.length > 0) throw new UsageError(`unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
+  return new Set(names.filter(isSection));
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -43,6 +66,7 @@ function parseOptions(argv: string[]): Options | null {
       options: {
         quick: { type: 'boolean', default: false },
         only: { type: 'string', multiple: true, default: [] },
+        section: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -53,8 +77,9 @@ function parseOptions(argv: string[]): Options | null {
   }
   if (parsed.values.help) return null;
   const quick = parsed.values.quick;
-  const only = parsed.values.only.flatMap((names) => names.split(',')).filter((name) => name !== '');
-  return { plan: quick ? QUICK : FULL, quick, only };
+  const list = (values: string[]) => values.flatMap((names) => names.split(',')).filter((name) => name !== '');
+  const only = list(parsed.values.only);
+  return { plan: quick ? QUICK : FULL, quick, only, sections: selectSections(list(parsed.values.section), quick) };
 }
 
 function selectFixtures(all: readonly Fixture[], only: readonly string[]): Fixture[] {
@@ -237,54 +262,84 @@ async function main(argv: string[]): Promise<number> {
   const { SUSTAINED_WORKLOADS, benchSustained, workloadLabel } = await import('./sustained-bench.js');
   const started = performance.now();
   const plan = options.plan;
+  const run = (section: Section): boolean => options.sections.has(section);
   const out: string[] = [
     '## Verity benchmark run',
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machineLine()}`,
     `- load average at start (1/5/15 min): ${loadLine()}`,
-    `- ${planLine(options)}`,
   ];
+  if (run('load') || run('engines') || run('startup')) out.push(`- ${planLine(options)}`);
+  if (options.sections.size < SECTIONS.length) out.push(`- sections: ${SECTIONS.filter(run).join(', ')}`);
+  out.push('');
 
   // First, while the process has not run the decoder yet: its "first" column is cold.
-  const largest = largestFixture(all);
-  progress(`loading ${largest.name} (decode, validate, instrument, compile)`);
-  const load = await benchLoad(largest, plan.loadRuns);
+  let load: LoadBench | null = null;
+  if (run('load')) {
+    const largest = largestFixture(all);
+    progress(`loading ${largest.name} (decode, validate, instrument, compile)`);
+    load = await benchLoad(largest, plan.loadRuns);
+  }
 
   const results: FixtureBench[] = [];
-  for (const fixture of selected) {
-    const t = performance.now();
-    results.push(await benchFixture(fixture, plan));
-    progress(`${fixture.name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-
   const sustained: SustainedBench[] = [];
-  for (const workload of SUSTAINED_WORKLOADS) {
-    const fixture = selected.find((f) => f.name === workload.fixture);
-    if (fixture === undefined) continue;
-    const t = performance.now();
-    sustained.push(await benchSustained(workload, fixture, plan.fastRuns));
-    progress(`${workloadLabel(workload, fixture)} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  if (run('engines')) {
+    for (const fixture of selected) {
+      const t = performance.now();
+      results.push(await benchFixture(fixture, plan));
+      progress(`${fixture.name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    for (const workload of SUSTAINED_WORKLOADS) {
+      const fixture = selected.find((f) => f.name === workload.fixture);
+      if (fixture === undefined) continue;
+      const t = performance.now();
+      sustained.push(await benchSustained(workload, fixture, plan.fastRuns));
+      progress(`${workloadLabel(workload, fixture)} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
   }
 
-  progress('CLI startup');
+  let startup: StartupBench | null = null;
   const exitCode = all.find((f) => f.name === 'exit_code');
-  const startup = exitCode === undefined ? null : benchStartup(exitCode, plan.startupRuns);
+  if (run('startup') && exitCode !== undefined) {
+    progress('CLI startup');
+    startup = benchStartup(exitCode, plan.startupRuns);
+  }
   const verityRun = startup?.rows.find((row) => row.label === `verity run ${exitCode?.name}`);
 
-  progress('verifier gas (anvil, proof vectors)');
   const { benchVerifierGas, verifierGasTables } = await import('./verifier-gas-bench.js');
-  const verifierGas = await benchVerifierGas(progress);
+  let verifierGas: VerifierGasBench | null = null;
+  if (run('verifier-gas')) {
+    progress('verifier gas (anvil, proof vectors)');
+    verifierGas = await benchVerifierGas(progress);
+  }
 
-  out.push('', engineTables(results), '');
-  if (sustained.length > 0) out.push(sustainedTable(sustained), '');
+  const { benchNetwork, judgeNetwork, networkProblems, networkTables } = await import('./network-bench.js');
+  let network: NetworkBench | null = null;
+  if (run('network')) {
+    progress('network (embedded chain and p2p; about 4 minutes)');
+    network = await benchNetwork(progress);
+  }
+
+  if (run('engines')) {
+    out.push(engineTables(results), '');
+    if (sustained.length > 0) out.push(sustainedTable(sustained), '');
+  }
   if (startup !== null) out.push(startupTable(startup, plan.startupRuns), '');
-  out.push(loadTable(load, plan.loadRuns), '', verifierGasTables(verifierGas), '', verdictLines(judgeTargets(results, sustained, verityRun)));
+  if (load !== null) out.push(loadTable(load, plan.loadRuns), '');
+  if (verifierGas !== null) out.push(verifierGasTables(verifierGas), '');
+  if (network !== null) out.push(networkTables(network), '');
+  const verdicts = [
+    ...(run('engines') || run('startup') ? judgeTargets(results, sustained, verityRun) : []),
+    ...(network !== null ? judgeNetwork(network) : []),
+  ];
+  if (verdicts.length > 0) out.push(verdictLines(verdicts));
   const problems = [
     ...results.flatMap((r) => r.problems),
     ...sustained.flatMap((s) => s.problems),
     ...(startup?.problems ?? []),
-    ...verifierGas.problems,
+    ...(verifierGas?.problems ?? []),
+    ...(network !== null ? networkProblems(network) : []),
   ];
   if (problems.length > 0) out.push('', '### Problems (timings of wrong results mean nothing)', '', ...problems.map((p) => `- ${p}`));
   out.push('', `Bench time: ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end: ${loadLine()}.`);
