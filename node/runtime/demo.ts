@@ -117,7 +117,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     say(`Nodes up: an honest executor, a lying executor (${describeFault(fault)}), two watchers; all on p2p via the seed.`);
 
     const submitter = hosts[0];
-    const terms = { ...DEFAULT_TERMS, challengePeriod: 8 };
+    const terms = { ...DEFAULT_TERMS, challengePeriod: 12 };
     const jobs = [fixture('sha256', []), fixture('sort', JSON.parse(readFileSync(join(projectRoot(), 'fixtures', 'sort', 'args.json'), 'utf8')).slice(1))];
     for (const j of jobs) {
       const prepared = prepareJob(j.module, { input: j.input, args: j.args }, 1_000_000_000);

@@ -30,7 +30,7 @@ export function fixtureJob(name: string, maxSteps = 100_000_000): PreparedJob {
   return prepareJob(readFileSync(join(dir, `${name}.wasm`)), { input, args }, maxSteps);
 }
 
-export const TEST_TERMS: SubmitTerms = { ...DEFAULT_TERMS, claimWindow: 60, executionWindow: 60, challengePeriod: 6 };
+export const TEST_TERMS: SubmitTerms = { ...DEFAULT_TERMS, claimWindow: 60, executionWindow: 60, challengePeriod: 12 };
 
 export class TestNetwork {
   readonly events: NodeEvent[] = [];
