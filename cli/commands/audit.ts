@@ -149,7 +149,7 @@ function formatGame(g: GameAudit): string[] {
 export function formatReport(r: AuditReport): string {
   const lines: string[] = [];
   lines.push(`job ${r.jobId} on market ${r.market} (chain ${r.chainId}): ${r.outcome}`);
-  lines.push(`  module ${r.job.moduleHash}, input ${r.job.inputHash} (${r.material.source === 'local' ? 'local files' : 'from chain'})`);
+  lines.push(`  module ${r.job.moduleHash}, input ${r.job.inputHash} (${r.material.source === 'local' ? 'local files' : 'fetched by hash: p2p, chain events'})`);
   lines.push(`  argv ${JSON.stringify(r.material.args)}, stdin ${r.material.inputBytes} bytes, maxSteps ${r.job.maxSteps}`);
   const l = r.local;
   const status = l.status === 'trapped' ? `trapped (${l.trap})` : l.status === 'exited' ? `exited ${l.exitCode}` : l.status;

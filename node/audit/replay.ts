@@ -178,7 +178,7 @@ export interface AuditReport {
     attempt: number;
   };
   /** Where the module and input came from, and the argv the input blob carries. */
-  material: { source: 'local' | 'chain'; args: string[]; inputBytes: number };
+  material: { source: 'local' | 'network'; args: string[]; inputBytes: number };
   /** The local re-execution's final state. */
   local: { traceLength: number; steps: number; status: string; trap: string | null; exitCode: number | null; finalStateHash: string; outputDigest: string };
   results: ResultAudit[];
@@ -217,7 +217,7 @@ const lower = (hash: string): string => hash.toLowerCase();
 const STATUS_NAMES = ['running', 'exited', 'trapped', 'out-of-steps'];
 const TRAP_NAMES = new Map(Object.entries(TRAP_CODES).map(([message, code]) => [code, message]));
 
-async function loadMaterial(options: AuditOptions, history: JobHistory): Promise<{ job: PreparedJob; source: 'local' | 'chain' }> {
+async function loadMaterial(options: AuditOptions, history: JobHistory): Promise<{ job: PreparedJob; source: 'local' | 'network' }> {
   const spec = history.posted.spec;
   if (options.material) {
     try {
@@ -229,7 +229,7 @@ async function loadMaterial(options: AuditOptions, history: JobHistory): Promise
     }
   }
   try {
-    return { job: await fetchJob(spec, { blobs: memoryBlobStore(), p2p: options.p2p ?? null, market: options.market }), source: 'chain' };
+    return { job: await fetchJob(spec, { blobs: memoryBlobStore(), p2p: options.p2p ?? null, market: options.market }), source: 'network' };
   } catch (e) {
     if (e instanceof BlobUnavailableError) throw new BlobUnavailableError(`${e.message} (give the job's files with --module and --input)`);
     if (e instanceof JobMaterialError) throw new JobMaterialError(`the blobs published for job ${history.jobId} do not make it: ${e.message}`);

@@ -115,7 +115,7 @@ afterAll(async () => {
 
 function expectFaultFound(report: AuditReport): void {
   expect(report.jobId).toBe(jobId.toString());
-  expect(report.material.source).toBe('chain');
+  expect(report.material.source).toBe('network');
   expect(report.results).toHaveLength(1);
   const result = report.results[0];
   expect(result.matchesLocal).toBe(false);
