@@ -482,7 +482,30 @@ export class Machine {
           }
 
           // ---- constants ----
-          case Op.i32_const:
+          case Op.i32_const: {
+            const c = code[base + 1];
+            w[s] = c;
+            w[s + 1] = 0;
+            // A constant is most often the right operand of the next row: both rows run in
+            // this one dispatch, two steps counted, the same slots written (the constant's
+            // stays above the top, as it would). Only when the budget has room for both.
+            if (n < budget) {
+              switch (code[base + CODE_WIDTH]) {
+                case Op.i32_add: n++; w[s - 2] = (w[s - 2] + c) | 0; pc += 2; continue loop;
+                case Op.i32_sub: n++; w[s - 2] = (w[s - 2] - c) | 0; pc += 2; continue loop;
+                case Op.i32_and: n++; w[s - 2] &= c; pc += 2; continue loop;
+                case Op.i32_or: n++; w[s - 2] |= c; pc += 2; continue loop;
+                case Op.i32_xor: n++; w[s - 2] ^= c; pc += 2; continue loop;
+                case Op.i32_shl: n++; w[s - 2] <<= c; pc += 2; continue loop;
+                case Op.i32_shr_s: n++; w[s - 2] >>= c; pc += 2; continue loop;
+                case Op.i32_shr_u: n++; w[s - 2] = w[s - 2] >>> c; pc += 2; continue loop;
+                case Op.i32_mul: n++; w[s - 2] = Math.imul(w[s - 2], c); pc += 2; continue loop;
+              }
+            }
+            s += 2;
+            pc++;
+            break;
+          }
           case Op.f32_const:
             w[s] = code[base + 1];
             w[s + 1] = 0;
