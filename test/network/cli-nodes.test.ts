@@ -1,6 +1,6 @@
 // The network through the `verity` command, each party its own process where it matters:
-// a watcher killed (SIGKILL) in the middle of a dispute and restarted on its store still
-// wins; `verity submit`, `status` and `result` serve a job end to end; a bad module is
+// a watcher, and an executor, killed (SIGKILL) in the middle of a dispute and restarted on
+// their stores carry on to the end; `verity submit`, `status` and `result` serve a job end to end; a bad module is
 // refused by `verity submit` before any transaction.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +61,37 @@ describe('nodes and commands as processes', () => {
     first.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     await net.stopNode(liar.node);
+  }, 240_000);
+
+  test('an executor killed mid-dispute and restarted on its store keeps defending (its lie, here) to the end', async () => {
+    const watcher = await net.watcher('watcher for the restarted liar');
+    const account = net.account();
+    const store = join(net.dir, 'liar-process');
+    const jobId = (await net.market.jobCount()) + 1n;
+    const args = ['executor', '--account', String(account), '--store', store, '--json', '--poll', '150',
+      '--fault', 'wrong-state:2500000', '--jobs', jobId.toString()];
+    const before: Report[] = [];
+    let liar = net.spawnCli(args, (line) => before.push(JSON.parse(line) as Report));
+    expect(await net.submit(fixtureJob('sha256'))).toBe(jobId);
+    await net.until('the liar to bisect once', async () => before.some((r) => r.kind === 'move'), 60_000);
+    liar.kill('SIGKILL');
+    await liar.exited;
+    const after: Report[] = [];
+    liar = net.spawnCli(args, (line) => after.push(JSON.parse(line) as Report));
+    const games = await net.until('the game to end', async () => {
+      const g = gamesOf(await net.allEvents(), jobId).filter((x) => x.challenger === watcher.address);
+      return g.length > 0 && g[0].outcome !== 'Open' ? g : undefined;
+    }, 90_000);
+    expect(games[0].outcome).toBe('ChallengerWon');
+    // Decided by a one-step proof after the restarted executor bisected on: not by its clock.
+    expect(after.filter((r) => r.kind === 'move').length).toBeGreaterThan(0);
+    const events = (await net.allEvents()).filter((e) => 'gameId' in e && e.gameId === games[0].gameId);
+    const last = events.at(-2);
+    expect(last?.name === 'Chosen' && last.length).toBe(1n);
+    expect(events.filter((e) => e.name === 'Dissected').length).toBe(Math.ceil(Math.log(4_398_006) / Math.log(16)));
+    liar.kill('SIGTERM');
+    expect(await liar.exited).toBe(0);
+    await net.stopNode(watcher.node);
   }, 240_000);
 
   test('verity submit, status and result: a job served by p2p, run, finalized and its output checked', async () => {
