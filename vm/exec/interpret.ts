@@ -12,7 +12,7 @@
 
 import { Op as OpTable } from '../syntax/opcodes.js';
 import { fastForwardChunks, HostOutcome, wasiStep, type HostState } from '../host/wasi.js';
-import { CODE_WIDTH, IOp as IOpTable, RETURN_TARGET } from './code.js';
+import { CODE_WIDTH as CODE_WIDTH_EXPORT, IOp as IOpTable, RETURN_TARGET as RETURN_TARGET_EXPORT } from './code.js';
 import * as I64Module from './int64.js';
 import * as FlModule from './float.js';
 import * as CvModule from './convert.js';
@@ -23,6 +23,8 @@ import * as CvModule from './convert.js';
 // made the interpreter ~15x slower under test (measured: sha256 fixture 95 ms vs 1,150 ms).
 const Op = OpTable;
 const IOp = IOpTable;
+const CODE_WIDTH = CODE_WIDTH_EXPORT;
+const RETURN_TARGET = RETURN_TARGET_EXPORT;
 const I64 = { ...I64Module };
 const Fl = { ...FlModule };
 const Cv = { ...CvModule };
@@ -180,7 +182,9 @@ export class Machine {
         this.status = 'out-of-steps';
         break;
       }
-      this.runChunk(Math.min(this.maxSteps - this.steps, CHUNK_STEPS));
+      // `| 0`: maxSteps - steps is usually a double (limits go to 10^10); the loop must
+      // compare against a small integer or V8 deoptimizes it ("lost precision").
+      this.runChunk(Math.min(this.maxSteps - this.steps, CHUNK_STEPS) | 0);
     }
   }
 
@@ -256,8 +260,10 @@ export class Machine {
           case Op.br_table: {
             s -= 2;
             const count = code[base + 1];
-            const i = w[s] >>> 0;
-            const row = (pc + 1 + (i < count ? i : count)) * CODE_WIDTH;
+            // The index is a u32: a negative int32 is a huge index, so the default. Not
+            // `>>> 0`: a u32 above 2^31 in this sum makes V8 deoptimize ("lost precision").
+            const i = w[s];
+            const row = (pc + 1 + (i >= 0 && i < count ? i : count)) * CODE_WIDTH;
             const target = code[row + 1];
             if (target === RETURN_TARGET) {
               s = this.leave(s >> 1) * 2;
@@ -276,7 +282,7 @@ export class Machine {
               this.pc = pc; this.sp = s >> 1; this.steps = start + n; synced = true;
               this.execRare(op, base);
               synced = false;
-              pc = this.pc; s = this.sp * 2; n = this.steps - start;
+              pc = this.pc; s = this.sp * 2; n = (this.steps - start) | 0;
               break;
             }
             w.fill(0, s, target * 2);
@@ -307,7 +313,7 @@ export class Machine {
                 this.pc = pc; this.sp = s >> 1; this.steps = start + n; synced = true;
                 this.hostCall(addr);
                 synced = false;
-                pc = this.pc; s = this.sp * 2; n = this.steps - start;
+                pc = this.pc; s = this.sp * 2; n = (this.steps - start) | 0;
                 if (this.status !== 'running') break loop;
                 // Paused mid-call at the budget: the row re-executes, so its table index
                 // goes back on the stack (the host has not written the stack yet).
@@ -609,7 +615,7 @@ export class Machine {
               this.pc = pc; this.sp = s >> 1; this.steps = start + n; synced = true;
               this.execRare(op, base);
               synced = false;
-              pc = this.pc; s = this.sp * 2; n = this.steps - start;
+              pc = this.pc; s = this.sp * 2; n = (this.steps - start) | 0;
               bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
               if (this.status !== 'running') break loop;
             }
