@@ -9,32 +9,14 @@ import { Op, opName } from '../../vm/syntax/opcodes.js';
 import { I32, I64, type FuncType } from '../../vm/syntax/types.js';
 import { NUMERIC_OPS } from '../../vm/proof/ops/numeric.js';
 import { VOID } from '../native/build.js';
+import { BINARY, EDGE, ORDINARY, operandType, TRAPPING } from '../../vm/exec/warmup.js';
 import type { ProofJobSpec } from './modules.js';
 
 export const INPUT = { input: new TextEncoder().encode('The quick brown fox jumps over the lazy dog, again and again and again!!'), args: ['prog', 'a', 'bb'] };
 
 // ---- numeric instructions ----
 
-const BINARY = /\.(add|sub|mul|div|div_[su]|rem_[su]|and|or|xor|shl|shr_[su]|rotl|rotr|eq|ne|lt|gt|le|ge|lt_[su]|gt_[su]|le_[su]|ge_[su]|min|max|copysign)$/;
-const TRAPPING = /(div_[su]|rem_[su]|\.trunc_f(32|64)_[su])$/;
-
-function operandType(name: string): string {
-  const m = /_(i32|i64|f32|f64)(_[su])?$/.exec(name);
-  return m ? m[1] : name.slice(0, 3);
-}
-
-const ORDINARY: Record<string, [string, string]> = {
-  i32: ['i32.const 7', 'i32.const 3'],
-  i64: ['i64.const 0x123456789', 'i64.const 3'],
-  f32: ['f32.const 0x3fc00000', 'f32.const 0x40100000'], // 1.5, 2.25
-  f64: ['f64.const 0x3ff8000000000000', 'f64.const 0x4002000000000000'],
-};
-const EDGE: Record<string, [string, string]> = {
-  i32: ['i32.const -2147483648', 'i32.const 33'],
-  i64: ['i64.const -1', 'i64.const 65'],
-  f32: ['f32.const 0x7fa00001', 'f32.const 0x80000000'], // a NaN with payload, -0
-  f64: ['f64.const 0x7ff4000000000001', 'f64.const 0x8000000000000000'],
-};
+// Operand sets, instruction classes: shared with the interpreter's warm-up program.
 
 function numericBody(values: Record<string, [string, string]>, skipTrapping: boolean): string {
   const lines: string[] = [];

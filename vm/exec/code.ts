@@ -52,6 +52,9 @@ export function wasmOpOf(internal: number): number {
 export class CodeBuffer {
   words = new Int32Array(1 << 12);
   length = 0; // in rows
+  /** The interpreter's dispatch table over these rows (vm/exec/fuse.ts), rows covered. */
+  dispatch: Int32Array | null = null;
+  dispatchRows = 0;
 
   emit(op: number, a = 0, b = 0, c = 0): number {
     const pc = this.length++;

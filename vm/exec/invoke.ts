@@ -28,8 +28,9 @@ function trampoline(machine: Machine, addr: number): number {
  * Calls function `addr` with `args` (64-bit patterns; references as 32-bit values with
  * null = 0xFFFFFFFF, converted to and from the machine's encoding here)
  * and returns its results. Throws Trap; the machine is reset for the next call either way.
+ * With `slice`, the machine pauses every `slice` steps and resumes (same result).
  */
-export function invoke(machine: Machine, addr: number, args: bigint[]): bigint[] {
+export function invoke(machine: Machine, addr: number, args: bigint[], slice?: number): bigint[] {
   const f = machine.store.funcs[addr];
   machine.pc = trampoline(machine, addr);
   machine.sp = 0;
@@ -46,10 +47,22 @@ export function invoke(machine: Machine, addr: number, args: bigint[]): bigint[]
     machine.stack[machine.sp * 2 + 1] = hi;
     machine.sp++;
   }
-  machine.run();
+  if (slice === undefined) machine.run();
+  else runSliced(machine, slice);
   const status = machine.status as Status; // run() changed it; TS keeps the narrowing above
   machine.status = 'running';
   if (status === 'trapped') throw new Trap(machine.trapMessage ?? 'trap');
   if (status !== 'returned') throw new Error(`internal: invocation ended ${status}`);
   return f.type.results.map((t, i) => wordsToBits(machine.stack[i * 2], machine.stack[i * 2 + 1], t));
+}
+
+function runSliced(machine: Machine, slice: number): void {
+  const maxSteps = machine.maxSteps;
+  for (;;) {
+    machine.maxSteps = Math.min(maxSteps, machine.steps + slice);
+    machine.run();
+    if ((machine.status as Status) !== 'out-of-steps' || machine.maxSteps === maxSteps) break;
+    machine.status = 'running';
+  }
+  machine.maxSteps = maxSteps;
 }

@@ -1,0 +1,119 @@
+// Superinstructions (vm/exec/fuse.ts) must be invisible: a run that dispatches fused
+// opcodes (any budget of 3 steps or more) and a run stepped one row at a time (where the
+// interpreter never fuses) must reach the same state hash at every step count, and every
+// fused opcode must actually be exercised by these tests.
+
+import { describe, expect, it } from 'vitest';
+import { CODE_WIDTH } from '../../vm/exec/code.js';
+import { dispatchTable, fusedOpcodes } from '../../vm/exec/fuse.js';
+import { DEFAULT_LIMITS } from '../../vm/exec/limits.js';
+import type { Machine, Status } from '../../vm/exec/interpret.js';
+import { createJobMachine, loadJob, type JobInput, type LoadedJob } from '../../vm/job.js';
+import { StateCommitter } from '../../vm/state/commit.js';
+import { F64, I32 } from '../../vm/syntax/types.js';
+import { loadFixture } from '../support/fixtures.js';
+import { jobBytes, VOID } from '../native/build.js';
+
+const ARITH = ['i32.add', 'i32.sub', 'i32.mul', 'i32.and', 'i32.or', 'i32.xor', 'i32.shl', 'i32.shr_s', 'i32.shr_u', 'i32.rotl'];
+const COMPARE = ['i32.eq', 'i32.ne', 'i32.lt_s', 'i32.lt_u', 'i32.gt_s', 'i32.gt_u', 'i32.le_s', 'i32.le_u', 'i32.ge_s', 'i32.ge_u'];
+
+/**
+ * One loop over every fused sequence, with operands that stress the edges: negative
+ * numbers, 0x80000000, shift counts of 0, 31 and 33 (JS and wasm both mask by 31).
+ * Locals: 0 = loop counter, 1 = x, 2 = y (shift count), 3 = scratch, 4 = f64 scratch.
+ */
+function everyFusedSequence(): string {
+  const lines: string[] = ['i32.const 9', 'local.set 0', 'i32.const -7', 'local.set 1', 'i32.const 33', 'local.set 2', 'loop'];
+  // Leave all-ones words in the slots above the top, so a fused opcode that skips writing
+  // one of the words stepping writes (high words included) changes the state hash.
+  lines.push('i64.const -1', 'i64.const -1', 'i64.const -1', 'i64.const -1', 'drop', 'drop', 'drop', 'drop');
+  // Each sequence starts after a `nop` (never fused), so that no overlapping sequence
+  // before it takes its rows: every fused opcode runs, not just appears in the table.
+  for (const op of ARITH) {
+    lines.push('nop', 'local.get 1', 'i32.const 31', op, 'local.set 3'); // local.get; i32.const; OP
+    lines.push('nop', 'local.get 1', 'local.get 2', op, 'local.set 3'); // local.get; local.get; OP
+    lines.push('nop', 'local.get 3', 'i32.eqz', 'i32.const 5', op, 'local.set 3'); // i32.const; OP
+  }
+  for (const op of COMPARE) {
+    // x against the counter, and the counter against itself (equal operands).
+    for (const [a, b] of [['1', '0'], ['0', '0'], ['0', '1']]) {
+      lines.push('block', `local.get ${a}`, `local.get ${b}`, 'nop', op, 'br_if 0', 'i32.const 1', 'local.get 3', 'i32.add', 'local.set 3', 'end');
+    }
+  }
+  for (const op of ARITH) lines.push('nop', 'local.get 3', 'i32.eqz', 'local.get 1', op, 'local.set 3'); // local.get; OP
+  for (const op of ['f64.add', 'f64.sub', 'f64.mul']) {
+    // Edge operands: an f64 local holding -0 or a NaN with payload (canonicalized by the op).
+    for (const x of ['0x3ff8000000000000', '0x7ff4000000000001', '0x8000000000000000']) {
+      lines.push('nop', `f64.const ${x}`, 'local.set 4', `f64.const ${x}`, 'local.get 4', op, 'local.set 4');
+    }
+  }
+  lines.push('nop', 'local.get 1', 'local.get 3', 'nop', 'i32.add', 'local.set 3'); // i32.add; local.set
+  lines.push('nop', 'local.get 1', 'local.get 3', 'nop', 'i32.add', 'local.tee 1', 'drop'); // i32.add; local.tee
+  lines.push('nop', 'nop', 'block', 'loop', 'end', 'end', 'nop'); // runs of nop-like rows
+  lines.push('block', 'local.get 0', 'i32.const 3', 'i32.and', 'nop', 'i32.eqz', 'br_if 0', 'local.get 3', 'local.set 1', 'end');
+  lines.push('nop', 'local.get 1', 'local.get 2', 'drop', 'drop'); // local.get; local.get
+  lines.push('nop', 'local.get 2', 'i32.const 4', 'drop', 'drop'); // local.get; i32.const
+  lines.push('nop', 'local.get 1', 'i32.const 0x7fffffff', 'i32.xor', 'local.set 1');
+  lines.push('nop', 'local.get 2', 'local.tee 3', 'local.get 1', 'i32.add', 'local.set 2'); // local.tee; local.get
+  lines.push('nop', 'local.get 2', 'local.set 3', 'local.get 3', 'local.set 2'); // local.set; local.get (same local)
+  lines.push('local.get 0', 'i32.const 1', 'i32.sub', 'local.tee 0', 'br_if 0', 'end', 'end');
+  return lines.join('\n');
+}
+
+const INPUT: JobInput = { input: new Uint8Array(0), args: ['t'] };
+
+function hashAt(job: LoadedJob, input: JobInput, steps: number, slice: (m: Machine) => number): string {
+  const machine = createJobMachine(job, input, DEFAULT_LIMITS);
+  const committer = new StateCommitter(machine, DEFAULT_LIMITS);
+  while (machine.status === 'running' && machine.steps < steps) {
+    machine.maxSteps = Math.min(steps, machine.steps + slice(machine));
+    machine.run();
+    if ((machine.status as Status) === 'out-of-steps') machine.status = 'running';
+  }
+  return committer.stateHash();
+}
+
+const straight = (): number => Number.MAX_SAFE_INTEGER;
+const singleStep = (): number => 1;
+
+describe('superinstructions', () => {
+  const job = loadJob(jobBytes({ funcs: [{ type: VOID, locals: [I32, I32, I32, I32, F64], body: everyFusedSequence() }] }));
+
+  it('the test job dispatches every fused opcode', () => {
+    const machine = createJobMachine(job, INPUT, DEFAULT_LIMITS);
+    const table = dispatchTable(machine.store.code);
+    const used = new Set(table.subarray(0, machine.store.code.length));
+    expect(fusedOpcodes().filter(([, op]) => !used.has(op)).map(([name]) => name)).toEqual([]);
+    // A row never changes: the table is a view, the code words stay the machine code.
+    for (let pc = 0; pc < machine.store.code.length; pc++) expect(machine.store.code.words[pc * CODE_WIDTH]).toBeLessThan(0x100);
+  });
+
+  it('every step count: fused run = single-stepped run (state hash)', () => {
+    const machine = createJobMachine(job, INPUT, DEFAULT_LIMITS);
+    machine.run();
+    expect(machine.status).toBe('exited');
+    const total = machine.steps;
+    expect(total).toBeGreaterThan(1500);
+    // Stepping incrementally, hashing after every step, against straight runs cut at p.
+    const stepped = createJobMachine(job, INPUT, DEFAULT_LIMITS);
+    const committer = new StateCommitter(stepped, DEFAULT_LIMITS);
+    for (let p = 1; p <= total; p++) {
+      stepped.maxSteps = p;
+      stepped.run();
+      if ((stepped.status as Status) === 'out-of-steps') stepped.status = 'running';
+      if (p % 7 === 0 || p > total - 5) expect(hashAt(job, INPUT, p, straight), `after ${p} steps`).toBe(committer.stateHash());
+    }
+  });
+
+  for (const name of ['sha256', 'sort', 'nn_int8', 'floats32', 'nbody']) {
+    it(`${name}: after 150k steps, straight and sliced runs = the single-stepped run`, () => {
+      const fx = loadFixture(name);
+      const fixtureJob = loadJob(fx.wasm);
+      const input = { input: fx.input, args: fx.args };
+      const reference = hashAt(fixtureJob, input, 150_000, singleStep);
+      expect(hashAt(fixtureJob, input, 150_000, straight)).toBe(reference);
+      let i = 0;
+      expect(hashAt(fixtureJob, input, 150_000, () => 1 + ((i++ * 37) % 11))).toBe(reference);
+    });
+  }
+});

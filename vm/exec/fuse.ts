@@ -1,0 +1,169 @@
+// Superinstructions: the interpreter's dispatch table over the machine code.
+//
+// The machine code (vm/exec/code.ts) stays one row per wasm instruction: that is what a
+// step is, what a pc names and what Part 2 commits to. This table is the interpreter's
+// private view of it: one entry per row, either the row's own opcode or a *fused* opcode
+// that runs this row and the next one or two in a single dispatch when the step budget
+// has room for all of them. A fused opcode writes exactly the slots, counts exactly the
+// steps and leaves exactly the pc that stepping the rows one by one would, so nothing
+// outside runChunk can tell the difference (test/exec/fuse.test.ts pins it).
+//
+// Every row keeps an entry of its own, so a branch into the middle of a fused sequence
+// lands on a row that dispatches on its own. Only straight-line sequences are fused, and
+// a trailing `br_if` only when it does not leave the function.
+//
+// Which sequences: the most frequent ones in the fixtures' dynamic instruction mix
+// (local.get 24%, i32.const 16%; local.get + i32.const + i32.add alone is 5% of all
+// steps; in the float fixtures local.get + f64.mul is 4%). Measured in docs/benchmarks.md.
+
+import { Op, opName } from '../syntax/opcodes.js';
+import { CODE_WIDTH, RETURN_TARGET, type CodeBuffer } from './code.js';
+
+/** The most rows one fused opcode runs: the step budget must have room for this many. */
+export const MAX_FUSED_ROWS = 3;
+
+/** The i32 binary operators that fuse with the pushes of their operands, in family order. */
+const ARITH = [
+  Op.i32_add, Op.i32_sub, Op.i32_mul, Op.i32_and, Op.i32_or, Op.i32_xor, Op.i32_shl, Op.i32_shr_s, Op.i32_shr_u, Op.i32_rotl,
+] as const;
+
+/** The binary operators that fuse with a preceding local.get (their right operand). */
+const LOCAL_RIGHT = [...ARITH, Op.f64_add, Op.f64_sub, Op.f64_mul] as const;
+
+/** Rows that only advance the pc (one step each). */
+const NOP_LIKE: readonly number[] = [Op.nop, Op.block, Op.loop, Op.end];
+
+/** i32 comparisons that fuse with a following br_if, in family order (eqz first). */
+const COMPARE = [
+  Op.i32_eqz, Op.i32_eq, Op.i32_ne, Op.i32_lt_s, Op.i32_lt_u, Op.i32_gt_s, Op.i32_gt_u, Op.i32_le_s, Op.i32_le_u, Op.i32_ge_s,
+  Op.i32_ge_u,
+] as const;
+
+/**
+ * Fused opcodes. A family's members follow the order of ARITH / COMPARE, so that
+ * `family + index` names one (the interpreter's switch lists each explicitly).
+ * Numbered from 0x100: above every machine-code opcode.
+ */
+export const Fused = {
+  /** `i32.const c; OP`, OP in ARITH. */
+  C_OP: 0x100,
+  /** `local.get a; i32.const c; OP`, OP in ARITH. */
+  LC_OP: 0x110,
+  /** `local.get a; local.get b; OP`, OP in ARITH. */
+  LL_OP: 0x120,
+  /** `CMP; br_if`, CMP in COMPARE, the branch not leaving the function. */
+  CMP_BR_IF: 0x130,
+  /** `local.get a; local.get b` */
+  LL: 0x140,
+  /** `local.get a; i32.const c` */
+  LC: 0x141,
+  /** `local.set a; local.get b` */
+  SET_GET: 0x142,
+  /** `local.tee a; local.get b` */
+  TEE_GET: 0x143,
+  /** `i32.add; local.set a` */
+  ADD_SET: 0x144,
+  /** `i32.add; local.tee a` */
+  ADD_TEE: 0x145,
+  /** Two or three rows of nop, block, loop or end. */
+  NOP2: 0x146,
+  NOP3: 0x147,
+  /** `local.get a; OP`, OP in LOCAL_RIGHT. */
+  L_OP: 0x150,
+} as const;
+
+/**
+ * Every fused opcode by name (`C_ADD`, `LC_SHR_U`, `EQZ_BR_IF`, `SET_GET`, ...): the names
+ * runChunk's cases use (vm/exec/interpret.ts's generated `const enum F`).
+ */
+export function fusedOpcodes(): Array<[string, number]> {
+  // i32.add -> ADD, f64.add -> F64_ADD
+  const suffix = (op: number): string => opName(op).replace(/^i32\./, '').replace('.', '_').toUpperCase();
+  return [
+    ...LOCAL_RIGHT.map((op, k): [string, number] => [`L_${suffix(op)}`, Fused.L_OP + k]),
+    ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
+    ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
+    ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
+    ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}`, Fused.LL_OP + k]),
+    ...COMPARE.map((op, k): [string, number] => [`${suffix(op)}_BR_IF`, Fused.CMP_BR_IF + k]),
+    ['LL', Fused.LL], ['LC', Fused.LC], ['SET_GET', Fused.SET_GET], ['TEE_GET', Fused.TEE_GET],
+  ];
+}
+
+/** The interpreter's dispatch table of `code`, brought up to date with its rows. */
+export function dispatchTable(code: CodeBuffer): Int32Array {
+  let table = code.dispatch;
+  if (code.dispatchRows === code.length && table !== null) return table;
+  if (table === null || table.length < code.length) {
+    const next = new Int32Array(Math.max(code.words.length / CODE_WIDTH, 1 << 10));
+    if (table !== null) next.set(table);
+    table = next;
+  }
+  // Rows appended since the last update may extend a sequence that began in the last
+  // rows seen before: revisit those.
+  const from = Math.max(0, code.dispatchRows - (MAX_FUSED_ROWS - 1));
+  chooseEntries(code.words, code.length, from, table);
+  code.dispatch = table;
+  code.dispatchRows = code.length;
+  return table;
+}
+
+/**
+ * Fills table[from..rows). Where sequences overlap (`local.set; local.get; i32.const;
+ * i32.add` is SET_GET + C_ADD or local.set + LC_ADD), the choice that needs the fewest
+ * dispatches to run straight on to the end is taken: a shortest path over the rows,
+ * computed backwards.
+ */
+function chooseEntries(words: Int32Array, rows: number, from: number, table: Int32Array): void {
+  const dispatches = new Int32Array(rows - from + MAX_FUSED_ROWS); // from pc on, straight-line
+  for (let pc = rows - 1; pc >= from; pc--) {
+    const i = pc - from;
+    table[pc] = words[pc * CODE_WIDTH];
+    dispatches[i] = 1 + dispatches[i + 1];
+    const fused = fusedOpAt(words, rows, pc);
+    if (fused !== null && 1 + dispatches[i + fused.rows] <= dispatches[i]) {
+      table[pc] = fused.op;
+      dispatches[i] = 1 + dispatches[i + fused.rows];
+    }
+  }
+}
+
+/** The fused opcode of a known sequence starting at row `pc`, and how many rows it runs. */
+function fusedOpAt(words: Int32Array, rows: number, pc: number): { op: number; rows: number } | null {
+  const op = (k: number): number => (pc + k < rows ? words[(pc + k) * CODE_WIDTH] : -1);
+  const op1 = op(1);
+  const arith2 = ARITH.indexOf(op(2) as (typeof ARITH)[number]);
+  switch (op(0)) {
+    case Op.local_get: {
+      if (op1 === Op.i32_const) return arith2 >= 0 ? { op: Fused.LC_OP + arith2, rows: 3 } : { op: Fused.LC, rows: 2 };
+      if (op1 === Op.local_get) return arith2 >= 0 ? { op: Fused.LL_OP + arith2, rows: 3 } : { op: Fused.LL, rows: 2 };
+      const right = LOCAL_RIGHT.indexOf(op1 as (typeof LOCAL_RIGHT)[number]);
+      return right >= 0 ? { op: Fused.L_OP + right, rows: 2 } : null;
+    }
+    case Op.i32_add:
+      if (op1 === Op.local_set) return { op: Fused.ADD_SET, rows: 2 };
+      if (op1 === Op.local_tee) return { op: Fused.ADD_TEE, rows: 2 };
+      return null;
+    case Op.nop:
+    case Op.block:
+    case Op.loop:
+    case Op.end:
+      if (!NOP_LIKE.includes(op1)) return null;
+      return NOP_LIKE.includes(op(2)) ? { op: Fused.NOP3, rows: 3 } : { op: Fused.NOP2, rows: 2 };
+    case Op.i32_const: {
+      const arith1 = ARITH.indexOf(op1 as (typeof ARITH)[number]);
+      return arith1 >= 0 ? { op: Fused.C_OP + arith1, rows: 2 } : null;
+    }
+    case Op.local_set:
+      return op1 === Op.local_get ? { op: Fused.SET_GET, rows: 2 } : null;
+    case Op.local_tee:
+      return op1 === Op.local_get ? { op: Fused.TEE_GET, rows: 2 } : null;
+    default: {
+      const cmp = COMPARE.indexOf(op(0) as (typeof COMPARE)[number]);
+      if (cmp >= 0 && op1 === Op.br_if && words[(pc + 1) * CODE_WIDTH + 1] !== RETURN_TARGET) {
+        return { op: Fused.CMP_BR_IF + cmp, rows: 2 };
+      }
+      return null;
+    }
+  }
+}
