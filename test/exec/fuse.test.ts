@@ -47,6 +47,10 @@ function everyFusedSequence(): string {
       lines.push('nop', `f64.const ${x}`, 'local.set 4', `f64.const ${x}`, 'local.get 4', op, 'local.set 4');
     }
   }
+  for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {
+    lines.push('nop', 'local.get 0', 'i32.const 8', 'nop', 'i32.add', `${load} 0 3`, 'drop'); // i32.add; LOAD
+    lines.push('nop', 'local.get 0', `${load} 0 5`, 'drop'); // local.get; LOAD
+  }
   lines.push('nop', 'local.get 1', 'local.get 3', 'nop', 'i32.add', 'local.set 3'); // i32.add; local.set
   lines.push('nop', 'local.get 1', 'local.get 3', 'nop', 'i32.add', 'local.tee 1', 'drop'); // i32.add; local.tee
   lines.push('nop', 'nop', 'block', 'loop', 'end', 'end', 'nop'); // runs of nop-like rows
@@ -104,6 +108,21 @@ describe('superinstructions', () => {
       if (p % 7 === 0 || p > total - 5) expect(hashAt(job, INPUT, p, straight), `after ${p} steps`).toBe(committer.stateHash());
     }
   });
+
+  for (const [kind, body] of [
+    ['i32.add; i32.load', 'i32.const -8\ni32.const 4\nnop\ni32.add\ni32.load 2 0\ndrop\nend'],
+    ['local.get; f64.load', 'i32.const 65532\nlocal.set 0\nnop\nlocal.get 0\nf64.load 3 0\ndrop\nend'],
+  ]) {
+    it(`a trap inside a fused ${kind}: the same trapped state as single-stepping`, () => {
+      const trapping = loadJob(jobBytes({ funcs: [{ type: VOID, locals: [I32], body }] }));
+      const straightRun = createJobMachine(trapping, INPUT, DEFAULT_LIMITS);
+      straightRun.run();
+      expect(straightRun.status).toBe('trapped');
+      expect(straightRun.trapMessage).toBe('out of bounds memory access');
+      const steps = straightRun.steps;
+      expect(hashAt(trapping, INPUT, steps, straight)).toBe(hashAt(trapping, INPUT, steps, singleStep));
+    });
+  }
 
   for (const name of ['sha256', 'sort', 'nn_int8', 'floats32', 'nbody']) {
     it(`${name}: after 150k steps, straight and sliced runs = the single-stepped run`, () => {

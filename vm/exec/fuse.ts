@@ -30,6 +30,9 @@ const ARITH = [
 /** The binary operators that fuse with a preceding local.get (their right operand). */
 const LOCAL_RIGHT = [...ARITH, Op.f64_add, Op.f64_sub, Op.f64_mul] as const;
 
+/** The loads that fuse with the row computing their address (i32.add or local.get). */
+const LOADS = [Op.i32_load, Op.i32_load8_s, Op.i32_load8_u, Op.f64_load] as const;
+
 /** Rows that only advance the pc (one step each). */
 const NOP_LIKE: readonly number[] = [Op.nop, Op.block, Op.loop, Op.end];
 
@@ -70,6 +73,10 @@ export const Fused = {
   NOP3: 0x147,
   /** `local.get a; OP`, OP in LOCAL_RIGHT. */
   L_OP: 0x150,
+  /** `i32.add; LOAD`, LOAD in LOADS. */
+  ADD_LOAD: 0x160,
+  /** `local.get a; LOAD`, LOAD in LOADS. */
+  L_LOAD: 0x168,
 } as const;
 
 /**
@@ -81,6 +88,8 @@ export function fusedOpcodes(): Array<[string, number]> {
   const suffix = (op: number): string => opName(op).replace(/^i32\./, '').replace('.', '_').toUpperCase();
   return [
     ...LOCAL_RIGHT.map((op, k): [string, number] => [`L_${suffix(op)}`, Fused.L_OP + k]),
+    ...LOADS.map((op, k): [string, number] => [`ADD_${suffix(op)}`, Fused.ADD_LOAD + k]),
+    ...LOADS.map((op, k): [string, number] => [`L_${suffix(op)}`, Fused.L_LOAD + k]),
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
@@ -138,12 +147,17 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): { op: number; r
       if (op1 === Op.i32_const) return arith2 >= 0 ? { op: Fused.LC_OP + arith2, rows: 3 } : { op: Fused.LC, rows: 2 };
       if (op1 === Op.local_get) return arith2 >= 0 ? { op: Fused.LL_OP + arith2, rows: 3 } : { op: Fused.LL, rows: 2 };
       const right = LOCAL_RIGHT.indexOf(op1 as (typeof LOCAL_RIGHT)[number]);
-      return right >= 0 ? { op: Fused.L_OP + right, rows: 2 } : null;
+      if (right >= 0) return { op: Fused.L_OP + right, rows: 2 };
+      const load = LOADS.indexOf(op1 as (typeof LOADS)[number]);
+      return load >= 0 ? { op: Fused.L_LOAD + load, rows: 2 } : null;
     }
-    case Op.i32_add:
+    case Op.i32_add: {
+      const load = LOADS.indexOf(op1 as (typeof LOADS)[number]);
+      if (load >= 0) return { op: Fused.ADD_LOAD + load, rows: 2 };
       if (op1 === Op.local_set) return { op: Fused.ADD_SET, rows: 2 };
       if (op1 === Op.local_tee) return { op: Fused.ADD_TEE, rows: 2 };
       return null;
+    }
     case Op.nop:
     case Op.block:
     case Op.loop:

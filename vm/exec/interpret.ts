@@ -90,7 +90,8 @@ const enum F {
   ADD_SET = 0x144, ADD_TEE = 0x145, NOP2 = 0x146, NOP3 = 0x147, L_ADD = 0x150,
   L_SUB = 0x151, L_MUL = 0x152, L_AND = 0x153, L_OR = 0x154, L_XOR = 0x155,
   L_SHL = 0x156, L_SHR_S = 0x157, L_SHR_U = 0x158, L_ROTL = 0x159, L_F64_ADD = 0x15a,
-  L_F64_SUB = 0x15b, L_F64_MUL = 0x15c,
+  L_F64_SUB = 0x15b, L_F64_MUL = 0x15c, ADD_LOAD = 0x160, ADD_LOAD8_S = 0x161, ADD_LOAD8_U = 0x162,
+  ADD_F64_LOAD = 0x163, L_LOAD = 0x168, L_LOAD8_S = 0x169, L_LOAD8_U = 0x16a, L_F64_LOAD = 0x16b,
 }
 // ---- end of opcode numbers ----
 
@@ -412,6 +413,45 @@ export class Machine {
             w[l + 1] = w[s - 1];
             n++;
             pc += 2;
+            break;
+          }
+          case F.ADD_LOAD: case F.ADD_LOAD8_S: case F.ADD_LOAD8_U: case F.ADD_F64_LOAD:
+          case F.L_LOAD: case F.L_LOAD8_S: case F.L_LOAD8_U: case F.L_F64_LOAD: {
+            // The address row (i32.add or local.get), then the load. The first row is done
+            // before the load can trap: a trap leaves pc on the load row, both steps counted.
+            if (op <= F.ADD_F64_LOAD) {
+              s -= 2;
+              w[s - 2] = (w[s - 2] + w[s]) | 0;
+            } else {
+              const l = fw + code[base + 1] * 2;
+              w[s] = w[l];
+              w[s + 1] = w[l + 1];
+              s += 2;
+            }
+            n++;
+            pc++;
+            const a = (w[s - 2] >>> 0) + (code[base + 5] >>> 0);
+            switch (op) {
+              case F.ADD_LOAD: case F.L_LOAD:
+                if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+                w[s - 2] = dv.getInt32(a, true);
+                break;
+              case F.ADD_LOAD8_S: case F.L_LOAD8_S:
+                if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+                w[s - 2] = (bytes[a] << 24) >> 24;
+                w[s - 1] = 0;
+                break;
+              case F.ADD_LOAD8_U: case F.L_LOAD8_U:
+                if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+                w[s - 2] = bytes[a];
+                w[s - 1] = 0;
+                break;
+              default:
+                if (a + 8 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+                w[s - 2] = dv.getInt32(a, true);
+                w[s - 1] = dv.getInt32(a + 4, true);
+            }
+            pc++;
             break;
           }
           case F.NOP2: n++; pc += 2; break;

@@ -164,6 +164,10 @@ function fused(): string[] {
   for (const op of ['add', 'sub', 'mul']) {
     for (const x of ['f64.const 0x3ff8000000000000', 'f64.const 0x7ff4000000000001']) lines.push('nop', x, 'local.get 4', `f64.${op}`, 'drop');
   }
+  for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {
+    lines.push('nop', 'i32.const 4', 'i32.const 4', 'nop', 'i32.add', `${load} 0 4`, 'drop');
+    lines.push('nop', 'local.get 5', `${load} 0 4`, 'drop');
+  }
   lines.push('nop', 'local.get 2', 'i32.eqz', 'local.get 3', 'i32.eqz', 'nop', 'i32.add', 'local.set 3');
   lines.push('nop', 'local.get 2', 'i32.eqz', 'local.get 3', 'i32.eqz', 'nop', 'i32.add', 'local.tee 3', 'drop');
   lines.push('nop', 'local.get 2', 'local.get 3', 'drop', 'drop', 'nop', 'local.get 2', 'i32.const 4', 'drop', 'drop');
@@ -172,9 +176,10 @@ function fused(): string[] {
 }
 
 function warmupModule(): Module {
-  // main (param i32) (result i32): locals 1 = loop counter, 2..3 = i32 scratch, 4 = f64.
+  // main (param i32) (result i32): locals 1 = loop counter, 2..3 = i32 scratch, 4 = f64,
+  // 5 = an address (16).
   const main = [
-    'i32.const 3', 'local.set 1', 'i32.const -123456789', 'local.set 2',
+    'i32.const 3', 'local.set 1', 'i32.const -123456789', 'local.set 2', 'i32.const 16', 'local.set 5',
     'loop',
     ...numeric(ORDINARY, false), ...numeric(EDGE, true), ...numeric(EQUAL, true), ...memory(), ...tablesAndReferences(), ...control(), ...fused(),
     'local.get 1', 'i32.const 1', 'i32.sub', 'local.tee 1', 'br_if 0',
@@ -188,7 +193,7 @@ function warmupModule(): Module {
     types: [I32_TO_I32, VOID],
     imports: [{ module: 'verity', name: 'host', desc: { kind: 'func', typeIdx: 0 } }],
     funcs: [
-      { typeIdx: 0, locals: [I32, I32, I32, F64], body: [...assemble(main), { op: Op.end, offset: 0 }], offset: 0 },
+      { typeIdx: 0, locals: [I32, I32, I32, F64, I32], body: [...assemble(main), { op: Op.end, offset: 0 }], offset: 0 },
       { typeIdx: 0, locals: [I32, I64, F64], body: [...assemble(callee), { op: Op.end, offset: 0 }], offset: 0 },
       { typeIdx: 1, locals: [], body: [...assemble('unreachable'), { op: Op.end, offset: 0 }], offset: 0 },
     ],
