@@ -50,6 +50,17 @@ function everyFusedSequence(): string {
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {
     lines.push('nop', 'local.get 0', 'i32.const 8', 'nop', 'i32.add', `${load} 0 3`, 'drop'); // i32.add; LOAD
     lines.push('nop', 'local.get 0', `${load} 0 5`, 'drop'); // local.get; LOAD
+    lines.push('nop', 'local.get 0', 'i32.const 8', 'i32.add', `${load} 0 3`, 'drop'); // local.get; i32.const; i32.add; LOAD
+    lines.push('nop', 'local.get 0', 'i32.eqz', 'i32.const 8', 'i32.add', `${load} 0 3`, 'drop'); // i32.const; i32.add; LOAD
+  }
+  // Memory bytes 0..127 hold i * 37: negative int8 values for the sign-extending loads.
+  lines.push('nop', 'i32.const 0', 'i32.const 37', 'i32.const 128', 'memory.fill');
+  for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u']) {
+    for (const op of ['i32.mul', 'i32.add']) lines.push('nop', 'local.get 1', 'local.get 0', 'nop', `${load} 0 7`, op, 'local.set 3'); // LOAD; OP
+  }
+  for (const op of ['f64.add', 'f64.sub', 'f64.mul']) {
+    lines.push('nop', 'local.get 0', 'local.get 4', 'f64.const 0x7ff4000000000001', 'nop', op, 'f64.store 3 16'); // OP; f64.store
+    lines.push('nop', 'local.get 0', 'f64.const 0x4002000000000000', 'local.get 4', 'nop', op, 'f64.store 3 24');
   }
   lines.push('nop', 'local.get 1', 'local.get 3', 'nop', 'i32.add', 'local.set 3'); // i32.add; local.set
   lines.push('nop', 'local.get 1', 'local.get 3', 'nop', 'i32.add', 'local.tee 1', 'drop'); // i32.add; local.tee
@@ -61,7 +72,10 @@ function everyFusedSequence(): string {
   lines.push('nop', 'local.get 2', 'local.tee 3', 'local.get 1', 'i32.add', 'local.set 2'); // local.tee; local.get
   lines.push('nop', 'local.get 2', 'local.set 3', 'local.get 3', 'local.set 2'); // local.set; local.get (same local)
   lines.push('local.get 0', 'i32.const 1', 'i32.sub', 'local.tee 0', 'br_if 0', 'end', 'end');
-  return lines.join('\n');
+  // Before each sequence, all-ones words in the three slots above the top: a fused opcode
+  // that skips a write stepping makes there (a high word of 0) changes the state hash.
+  const dirty = ['f64.const 0xffffffffffffffff', 'f64.const 0xffffffffffffffff', 'f64.const 0xffffffffffffffff', 'drop', 'drop', 'drop'];
+  return lines.flatMap((line) => (line === 'nop' ? [...dirty, line] : [line])).join('\n');
 }
 
 const INPUT: JobInput = { input: new Uint8Array(0), args: ['t'] };
@@ -112,6 +126,10 @@ describe('superinstructions', () => {
   for (const [kind, body] of [
     ['i32.add; i32.load', 'i32.const -8\ni32.const 4\nnop\ni32.add\ni32.load 2 0\ndrop\nend'],
     ['local.get; f64.load', 'i32.const 65532\nlocal.set 0\nnop\nlocal.get 0\nf64.load 3 0\ndrop\nend'],
+    ['local.get; i32.const; i32.add; i32.load8_s', 'i32.const 65530\nlocal.set 0\nnop\nlocal.get 0\ni32.const 6\ni32.add\ni32.load8_s 0 0\ndrop\nend'],
+    ['i32.const; i32.add; f64.load', 'i32.const 65530\nnop\ni32.const 6\ni32.add\nf64.load 3 0\ndrop\nend'],
+    ['i32.load8_u; i32.mul', 'i32.const 5\ni32.const -1\nnop\ni32.load8_u 0 0\ni32.mul\ndrop\nend'],
+    ['f64.mul; f64.store', 'i32.const 65530\nf64.const 0x4002000000000000\nf64.const 0x4002000000000000\nnop\nf64.mul\nf64.store 3 0\nend'],
   ]) {
     it(`a trap inside a fused ${kind}: the same trapped state as single-stepping`, () => {
       const trapping = loadJob(jobBytes({ funcs: [{ type: VOID, locals: [I32], body }] }));

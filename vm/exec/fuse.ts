@@ -20,7 +20,7 @@ import { Op, opName } from '../syntax/opcodes.js';
 import { CODE_WIDTH, RETURN_TARGET, type CodeBuffer } from './code.js';
 
 /** The most rows one fused opcode runs: the step budget must have room for this many. */
-export const MAX_FUSED_ROWS = 3;
+export const MAX_FUSED_ROWS = 4;
 
 /** The i32 binary operators that fuse with the pushes of their operands, in family order. */
 const ARITH = [
@@ -32,6 +32,13 @@ const LOCAL_RIGHT = [...ARITH, Op.f64_add, Op.f64_sub, Op.f64_mul] as const;
 
 /** The loads that fuse with the row computing their address (i32.add or local.get). */
 const LOADS = [Op.i32_load, Op.i32_load8_s, Op.i32_load8_u, Op.f64_load] as const;
+
+/** The i32 loads that fuse with a following multiply or add (int8 dot products). */
+const INT_LOADS = [Op.i32_load, Op.i32_load8_s, Op.i32_load8_u] as const;
+const LOAD_THEN = [Op.i32_mul, Op.i32_add] as const;
+
+/** The f64 operators that fuse with a following f64.store. */
+const F64_STORED = [Op.f64_add, Op.f64_sub, Op.f64_mul] as const;
 
 /** Rows that only advance the pc (one step each). */
 const NOP_LIKE: readonly number[] = [Op.nop, Op.block, Op.loop, Op.end];
@@ -77,6 +84,14 @@ export const Fused = {
   ADD_LOAD: 0x160,
   /** `local.get a; LOAD`, LOAD in LOADS. */
   L_LOAD: 0x168,
+  /** `local.get a; i32.const c; i32.add; LOAD`, LOAD in LOADS. */
+  LC_ADD_LOAD: 0x170,
+  /** `i32.const c; i32.add; LOAD`, LOAD in LOADS. */
+  C_ADD_LOAD: 0x178,
+  /** `LOAD; OP`, LOAD in INT_LOADS, OP in LOAD_THEN: LOAD_OP + 2 * load + op. */
+  LOAD_OP: 0x180,
+  /** `OP; f64.store`, OP in F64_STORED. */
+  F64_OP_STORE: 0x188,
 } as const;
 
 /**
@@ -90,6 +105,11 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...LOCAL_RIGHT.map((op, k): [string, number] => [`L_${suffix(op)}`, Fused.L_OP + k]),
     ...LOADS.map((op, k): [string, number] => [`ADD_${suffix(op)}`, Fused.ADD_LOAD + k]),
     ...LOADS.map((op, k): [string, number] => [`L_${suffix(op)}`, Fused.L_LOAD + k]),
+    ...LOADS.map((op, k): [string, number] => [`LC_ADD_${suffix(op)}`, Fused.LC_ADD_LOAD + k]),
+    ...LOADS.map((op, k): [string, number] => [`C_ADD_${suffix(op)}`, Fused.C_ADD_LOAD + k]),
+    ...INT_LOADS.flatMap((load, k) =>
+      LOAD_THEN.map((op, j): [string, number] => [`${suffix(load)}_${suffix(op)}`, Fused.LOAD_OP + 2 * k + j])),
+    ...F64_STORED.map((op, k): [string, number] => [`${suffix(op)}_STORE`, Fused.F64_OP_STORE + k]),
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
@@ -142,8 +162,10 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): { op: number; r
   const op = (k: number): number => (pc + k < rows ? words[(pc + k) * CODE_WIDTH] : -1);
   const op1 = op(1);
   const arith2 = ARITH.indexOf(op(2) as (typeof ARITH)[number]);
+  const loadAt = (k: number): number => LOADS.indexOf(op(k) as (typeof LOADS)[number]);
   switch (op(0)) {
     case Op.local_get: {
+      if (op1 === Op.i32_const && op(2) === Op.i32_add && loadAt(3) >= 0) return { op: Fused.LC_ADD_LOAD + loadAt(3), rows: 4 };
       if (op1 === Op.i32_const) return arith2 >= 0 ? { op: Fused.LC_OP + arith2, rows: 3 } : { op: Fused.LC, rows: 2 };
       if (op1 === Op.local_get) return arith2 >= 0 ? { op: Fused.LL_OP + arith2, rows: 3 } : { op: Fused.LL, rows: 2 };
       const right = LOCAL_RIGHT.indexOf(op1 as (typeof LOCAL_RIGHT)[number]);
@@ -165,6 +187,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): { op: number; r
       if (!NOP_LIKE.includes(op1)) return null;
       return NOP_LIKE.includes(op(2)) ? { op: Fused.NOP3, rows: 3 } : { op: Fused.NOP2, rows: 2 };
     case Op.i32_const: {
+      if (op1 === Op.i32_add && loadAt(2) >= 0) return { op: Fused.C_ADD_LOAD + loadAt(2), rows: 3 };
       const arith1 = ARITH.indexOf(op1 as (typeof ARITH)[number]);
       return arith1 >= 0 ? { op: Fused.C_OP + arith1, rows: 2 } : null;
     }
@@ -172,6 +195,17 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): { op: number; r
       return op1 === Op.local_get ? { op: Fused.SET_GET, rows: 2 } : null;
     case Op.local_tee:
       return op1 === Op.local_get ? { op: Fused.TEE_GET, rows: 2 } : null;
+    case Op.i32_load:
+    case Op.i32_load8_s:
+    case Op.i32_load8_u: {
+      const then = LOAD_THEN.indexOf(op1 as (typeof LOAD_THEN)[number]);
+      const load = INT_LOADS.indexOf(op(0) as (typeof INT_LOADS)[number]);
+      return then >= 0 ? { op: Fused.LOAD_OP + 2 * load + then, rows: 2 } : null;
+    }
+    case Op.f64_add:
+    case Op.f64_sub:
+    case Op.f64_mul:
+      return op1 === Op.f64_store ? { op: Fused.F64_OP_STORE + F64_STORED.indexOf(op(0) as (typeof F64_STORED)[number]), rows: 2 } : null;
     default: {
       const cmp = COMPARE.indexOf(op(0) as (typeof COMPARE)[number]);
       if (cmp >= 0 && op1 === Op.br_if && words[(pc + 1) * CODE_WIDTH + 1] !== RETURN_TARGET) {

@@ -92,6 +92,10 @@ const enum F {
   L_SHL = 0x156, L_SHR_S = 0x157, L_SHR_U = 0x158, L_ROTL = 0x159, L_F64_ADD = 0x15a,
   L_F64_SUB = 0x15b, L_F64_MUL = 0x15c, ADD_LOAD = 0x160, ADD_LOAD8_S = 0x161, ADD_LOAD8_U = 0x162,
   ADD_F64_LOAD = 0x163, L_LOAD = 0x168, L_LOAD8_S = 0x169, L_LOAD8_U = 0x16a, L_F64_LOAD = 0x16b,
+  LC_ADD_LOAD = 0x170, LC_ADD_LOAD8_S = 0x171, LC_ADD_LOAD8_U = 0x172, LC_ADD_F64_LOAD = 0x173, C_ADD_LOAD = 0x178,
+  C_ADD_LOAD8_S = 0x179, C_ADD_LOAD8_U = 0x17a, C_ADD_F64_LOAD = 0x17b, LOAD_MUL = 0x180, LOAD_ADD = 0x181,
+  LOAD8_S_MUL = 0x182, LOAD8_S_ADD = 0x183, LOAD8_U_MUL = 0x184, LOAD8_U_ADD = 0x185, F64_ADD_STORE = 0x188,
+  F64_SUB_STORE = 0x189, F64_MUL_STORE = 0x18a,
 }
 // ---- end of opcode numbers ----
 
@@ -417,32 +421,53 @@ export class Machine {
             break;
           }
           case F.ADD_LOAD: case F.ADD_LOAD8_S: case F.ADD_LOAD8_U: case F.ADD_F64_LOAD:
-          case F.L_LOAD: case F.L_LOAD8_S: case F.L_LOAD8_U: case F.L_F64_LOAD: {
-            // The address row (i32.add or local.get), then the load. The first row is done
-            // before the load can trap: a trap leaves pc on the load row, both steps counted.
-            if (op <= F.ADD_F64_LOAD) {
+          case F.L_LOAD: case F.L_LOAD8_S: case F.L_LOAD8_U: case F.L_F64_LOAD:
+          case F.LC_ADD_LOAD: case F.LC_ADD_LOAD8_S: case F.LC_ADD_LOAD8_U: case F.LC_ADD_F64_LOAD:
+          case F.C_ADD_LOAD: case F.C_ADD_LOAD8_S: case F.C_ADD_LOAD8_U: case F.C_ADD_F64_LOAD: {
+            // The rows computing the address, then the load. They are done before the load
+            // can trap: a trap leaves pc on the load row, every step up to it counted.
+            if (op < F.L_LOAD) { // i32.add
               s -= 2;
               w[s - 2] = (w[s - 2] + w[s]) | 0;
-            } else {
+              n++;
+              pc++;
+            } else if (op < F.LC_ADD_LOAD) { // local.get a
               const l = fw + code[base + 1] * 2;
               w[s] = w[l];
               w[s + 1] = w[l + 1];
               s += 2;
+              n++;
+              pc++;
+            } else if (op < F.C_ADD_LOAD) { // local.get a; i32.const c; i32.add
+              const l = fw + code[base + 1] * 2;
+              const c = code[base + 5];
+              w[s + 1] = w[l + 1];
+              w[s + 2] = c;
+              w[s + 3] = 0;
+              w[s] = (w[l] + c) | 0;
+              s += 2;
+              n += 3;
+              pc += 3;
+            } else { // i32.const c; i32.add
+              const c = code[base + 1];
+              w[s] = c;
+              w[s + 1] = 0;
+              w[s - 2] = (w[s - 2] + c) | 0;
+              n += 2;
+              pc += 2;
             }
-            n++;
-            pc++;
-            const a = (w[s - 2] >>> 0) + (code[base + 5] >>> 0);
-            switch (op) {
-              case F.ADD_LOAD: case F.L_LOAD:
+            const a = (w[s - 2] >>> 0) + (code[pc * CODE_WIDTH + 1] >>> 0);
+            switch (op & 7) { // the load, in the order of fuse.ts's LOADS
+              case 0:
                 if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
                 w[s - 2] = dv.getInt32(a, true);
                 break;
-              case F.ADD_LOAD8_S: case F.L_LOAD8_S:
+              case 1:
                 if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
                 w[s - 2] = (bytes[a] << 24) >> 24;
                 w[s - 1] = 0;
                 break;
-              case F.ADD_LOAD8_U: case F.L_LOAD8_U:
+              case 2:
                 if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
                 w[s - 2] = bytes[a];
                 w[s - 1] = 0;
@@ -452,6 +477,43 @@ export class Machine {
                 w[s - 2] = dv.getInt32(a, true);
                 w[s - 1] = dv.getInt32(a + 4, true);
             }
+            pc++;
+            break;
+          }
+          case F.LOAD_MUL: case F.LOAD_ADD: case F.LOAD8_S_MUL: case F.LOAD8_S_ADD: case F.LOAD8_U_MUL: case F.LOAD8_U_ADD: {
+            // LOAD; i32.mul|i32.add: the loaded value is the right operand. A trap in the
+            // load happens before anything is written.
+            const a = (w[s - 2] >>> 0) + (code[base + 1] >>> 0);
+            let v: number;
+            if (op <= F.LOAD_ADD) {
+              if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+              v = dv.getInt32(a, true);
+            } else {
+              if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+              v = op <= F.LOAD8_S_ADD ? (bytes[a] << 24) >> 24 : bytes[a];
+              w[s - 1] = 0;
+            }
+            w[s - 2] = v;
+            s -= 2;
+            w[s - 2] = (op & 1) === 0 ? Math.imul(w[s - 2], v) : (w[s - 2] + v) | 0;
+            n++;
+            pc += 2;
+            break;
+          }
+          case F.F64_ADD_STORE: case F.F64_SUB_STORE: case F.F64_MUL_STORE: {
+            // OP; f64.store: the result is stored, and stays written where the store popped it.
+            s -= 2;
+            const j = (s >> 1) - 1;
+            const x = f64[j];
+            const y = f64[j + 1];
+            Fl.writeF64(w, f64, j, op === F.F64_ADD_STORE ? x + y : op === F.F64_SUB_STORE ? x - y : x * y);
+            n++;
+            pc++;
+            s -= 4; // a trap in the store leaves its operands popped, as stepping does
+            const a = (w[s] >>> 0) + (code[base + 5] >>> 0);
+            if (a + 8 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+            dv.setInt32(a, w[s + 2], true);
+            dv.setInt32(a + 4, w[s + 3], true);
             pc++;
             break;
           }

@@ -167,6 +167,14 @@ function fused(): string[] {
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {
     lines.push('nop', 'i32.const 4', 'i32.const 4', 'nop', 'i32.add', `${load} 0 4`, 'drop');
     lines.push('nop', 'local.get 5', `${load} 0 4`, 'drop');
+    lines.push('nop', 'local.get 5', 'i32.const 4', 'i32.add', `${load} 0 4`, 'drop');
+    lines.push('nop', 'local.get 5', 'i32.eqz', 'i32.const 4', 'i32.add', `${load} 0 4`, 'drop');
+  }
+  for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u']) {
+    for (const op of ['i32.mul', 'i32.add']) lines.push('nop', 'i32.const 3', 'local.get 5', 'nop', `${load} 0 4`, op, 'drop');
+  }
+  for (const op of ['add', 'sub', 'mul']) {
+    lines.push('nop', 'local.get 5', 'f64.const 0x3ff8000000000000', 'f64.const 0x4002000000000000', 'nop', `f64.${op}`, 'f64.store 0 8');
   }
   lines.push('nop', 'local.get 2', 'i32.eqz', 'local.get 3', 'i32.eqz', 'nop', 'i32.add', 'local.set 3');
   lines.push('nop', 'local.get 2', 'i32.eqz', 'local.get 3', 'i32.eqz', 'nop', 'i32.add', 'local.tee 3', 'drop');
