@@ -71,6 +71,20 @@ export class CodeBuffer {
     return pc;
   }
 
+  /** Appends whole rows (CODE_WIDTH words each), as emitted before. */
+  append(rows: Int32Array): void {
+    const end = (this.length * CODE_WIDTH) + rows.length;
+    if (end > this.words.length) {
+      let size = this.words.length;
+      while (size < end) size *= 2;
+      const next = new Int32Array(size);
+      next.set(this.words);
+      this.words = next;
+    }
+    this.words.set(rows, this.length * CODE_WIDTH);
+    this.length += rows.length / CODE_WIDTH;
+  }
+
   patch(pc: number, word: 1 | 2 | 3, value: number): void {
     this.words[pc * CODE_WIDTH + word] = value;
   }

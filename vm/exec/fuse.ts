@@ -147,71 +147,95 @@ function chooseEntries(words: Int32Array, rows: number, from: number, table: Int
   const dispatches = new Int32Array(rows - from + MAX_FUSED_ROWS); // from pc on, straight-line
   for (let pc = rows - 1; pc >= from; pc--) {
     const i = pc - from;
-    table[pc] = words[pc * CODE_WIDTH];
+    const op = words[pc * CODE_WIDTH];
+    table[pc] = op;
     dispatches[i] = 1 + dispatches[i + 1];
+    if (op < 0 || op > 0xff || STARTS[op] === 0) continue; // most rows start no sequence
     const fused = fusedOpAt(words, rows, pc);
-    if (fused !== null && 1 + dispatches[i + fused.rows] <= dispatches[i]) {
-      table[pc] = fused.op;
-      dispatches[i] = 1 + dispatches[i + fused.rows];
+    const length = fused & 7;
+    if (fused !== NONE && 1 + dispatches[i + length] <= dispatches[i]) {
+      table[pc] = fused >> 3;
+      dispatches[i] = 1 + dispatches[i + length];
     }
   }
 }
 
-/** The fused opcode of a known sequence starting at row `pc`, and how many rows it runs. */
-function fusedOpAt(words: Int32Array, rows: number, pc: number): { op: number; rows: number } | null {
-  const op = (k: number): number => (pc + k < rows ? words[(pc + k) * CODE_WIDTH] : -1);
-  const op1 = op(1);
-  const arith2 = ARITH.indexOf(op(2) as (typeof ARITH)[number]);
-  const loadAt = (k: number): number => LOADS.indexOf(op(k) as (typeof LOADS)[number]);
-  switch (op(0)) {
+/** Index of each opcode in `list`, -1 when absent (a lookup per row, not a search). */
+function indexTable(list: readonly number[]): Int8Array {
+  const index = new Int8Array(256).fill(-1);
+  list.forEach((op, k) => { index[op] = k; });
+  return index;
+}
+const ARITH_INDEX = indexTable(ARITH);
+const LOAD_INDEX = indexTable(LOADS);
+const INT_LOAD_INDEX = indexTable(INT_LOADS);
+const LOAD_THEN_INDEX = indexTable(LOAD_THEN);
+const LOCAL_RIGHT_INDEX = indexTable(LOCAL_RIGHT);
+const F64_STORED_INDEX = indexTable(F64_STORED);
+const COMPARE_INDEX = indexTable(COMPARE);
+const NOP_INDEX = indexTable(NOP_LIKE);
+/** 1 for the opcodes a fused sequence can start with. */
+const STARTS = new Uint8Array(256);
+for (const op of [Op.local_get, Op.i32_add, Op.i32_const, Op.local_set, Op.local_tee, ...NOP_LIKE, ...INT_LOADS, ...F64_STORED, ...COMPARE]) STARTS[op] = 1;
+
+const NONE = 0;
+/** A fused opcode and its row count, packed: `op << 3 | rows`. */
+const fused = (op: number, rows: number): number => (op << 3) | rows;
+
+/** The opcode of row `pc`, or 0xff past the end (0xff starts and continues nothing). */
+function opAt(words: Int32Array, rows: number, pc: number): number {
+  return pc < rows ? words[pc * CODE_WIDTH] & 0xff : 0xff;
+}
+
+/**
+ * The fused opcode of a known sequence starting at row `pc`, packed with how many rows it
+ * runs (see `fused`), or NONE.
+ */
+function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
+  const op0 = opAt(words, rows, pc);
+  const op1 = opAt(words, rows, pc + 1);
+  const op2 = opAt(words, rows, pc + 2);
+  const arith2 = ARITH_INDEX[op2];
+  switch (op0) {
     case Op.local_get: {
-      if (op1 === Op.i32_const && op(2) === Op.i32_add && loadAt(3) >= 0) return { op: Fused.LC_ADD_LOAD + loadAt(3), rows: 4 };
-      if (op1 === Op.i32_const) return arith2 >= 0 ? { op: Fused.LC_OP + arith2, rows: 3 } : { op: Fused.LC, rows: 2 };
-      if (op1 === Op.local_get) return arith2 >= 0 ? { op: Fused.LL_OP + arith2, rows: 3 } : { op: Fused.LL, rows: 2 };
-      const right = LOCAL_RIGHT.indexOf(op1 as (typeof LOCAL_RIGHT)[number]);
-      if (right >= 0) return { op: Fused.L_OP + right, rows: 2 };
-      const load = LOADS.indexOf(op1 as (typeof LOADS)[number]);
-      return load >= 0 ? { op: Fused.L_LOAD + load, rows: 2 } : null;
+      if (op1 === Op.i32_const && op2 === Op.i32_add) {
+        const load = LOAD_INDEX[opAt(words, rows, pc + 3)];
+        if (load >= 0) return fused(Fused.LC_ADD_LOAD + load, 4);
+      }
+      if (op1 === Op.i32_const) return arith2 >= 0 ? fused(Fused.LC_OP + arith2, 3) : fused(Fused.LC, 2);
+      if (op1 === Op.local_get) return arith2 >= 0 ? fused(Fused.LL_OP + arith2, 3) : fused(Fused.LL, 2);
+      if (LOCAL_RIGHT_INDEX[op1] >= 0) return fused(Fused.L_OP + LOCAL_RIGHT_INDEX[op1], 2);
+      return LOAD_INDEX[op1] >= 0 ? fused(Fused.L_LOAD + LOAD_INDEX[op1], 2) : NONE;
     }
-    case Op.i32_add: {
-      const load = LOADS.indexOf(op1 as (typeof LOADS)[number]);
-      if (load >= 0) return { op: Fused.ADD_LOAD + load, rows: 2 };
-      if (op1 === Op.local_set) return { op: Fused.ADD_SET, rows: 2 };
-      if (op1 === Op.local_tee) return { op: Fused.ADD_TEE, rows: 2 };
-      return null;
-    }
+    case Op.i32_add:
+      if (LOAD_INDEX[op1] >= 0) return fused(Fused.ADD_LOAD + LOAD_INDEX[op1], 2);
+      if (op1 === Op.local_set) return fused(Fused.ADD_SET, 2);
+      return op1 === Op.local_tee ? fused(Fused.ADD_TEE, 2) : NONE;
     case Op.nop:
     case Op.block:
     case Op.loop:
     case Op.end:
-      if (!NOP_LIKE.includes(op1)) return null;
-      return NOP_LIKE.includes(op(2)) ? { op: Fused.NOP3, rows: 3 } : { op: Fused.NOP2, rows: 2 };
-    case Op.i32_const: {
-      if (op1 === Op.i32_add && loadAt(2) >= 0) return { op: Fused.C_ADD_LOAD + loadAt(2), rows: 3 };
-      const arith1 = ARITH.indexOf(op1 as (typeof ARITH)[number]);
-      return arith1 >= 0 ? { op: Fused.C_OP + arith1, rows: 2 } : null;
-    }
+      if (NOP_INDEX[op1] < 0) return NONE;
+      return NOP_INDEX[op2] >= 0 ? fused(Fused.NOP3, 3) : fused(Fused.NOP2, 2);
+    case Op.i32_const:
+      if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return fused(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3);
+      return ARITH_INDEX[op1] >= 0 ? fused(Fused.C_OP + ARITH_INDEX[op1], 2) : NONE;
     case Op.local_set:
-      return op1 === Op.local_get ? { op: Fused.SET_GET, rows: 2 } : null;
+      return op1 === Op.local_get ? fused(Fused.SET_GET, 2) : NONE;
     case Op.local_tee:
-      return op1 === Op.local_get ? { op: Fused.TEE_GET, rows: 2 } : null;
+      return op1 === Op.local_get ? fused(Fused.TEE_GET, 2) : NONE;
     case Op.i32_load:
     case Op.i32_load8_s:
-    case Op.i32_load8_u: {
-      const then = LOAD_THEN.indexOf(op1 as (typeof LOAD_THEN)[number]);
-      const load = INT_LOADS.indexOf(op(0) as (typeof INT_LOADS)[number]);
-      return then >= 0 ? { op: Fused.LOAD_OP + 2 * load + then, rows: 2 } : null;
-    }
+    case Op.i32_load8_u:
+      return LOAD_THEN_INDEX[op1] >= 0 ? fused(Fused.LOAD_OP + 2 * INT_LOAD_INDEX[op0] + LOAD_THEN_INDEX[op1], 2) : NONE;
     case Op.f64_add:
     case Op.f64_sub:
     case Op.f64_mul:
-      return op1 === Op.f64_store ? { op: Fused.F64_OP_STORE + F64_STORED.indexOf(op(0) as (typeof F64_STORED)[number]), rows: 2 } : null;
-    default: {
-      const cmp = COMPARE.indexOf(op(0) as (typeof COMPARE)[number]);
-      if (cmp >= 0 && op1 === Op.br_if && words[(pc + 1) * CODE_WIDTH + 1] !== RETURN_TARGET) {
-        return { op: Fused.CMP_BR_IF + cmp, rows: 2 };
+      return op1 === Op.f64_store ? fused(Fused.F64_OP_STORE + F64_STORED_INDEX[op0], 2) : NONE;
+    default:
+      if (COMPARE_INDEX[op0] >= 0 && op1 === Op.br_if && words[(pc + 1) * CODE_WIDTH + 1] !== RETURN_TARGET) {
+        return fused(Fused.CMP_BR_IF + COMPARE_INDEX[op0], 2);
       }
-      return null;
-    }
+      return NONE;
   }
 }

@@ -11,7 +11,7 @@ import type {
 import { FUNCREF, F32, F64, I32, I64, WasmError } from '../syntax/types.js';
 import { Op } from '../syntax/opcodes.js';
 import type { ModuleInfo } from '../valid/validate.js';
-import { CodeBuffer, lowerFunction, type Resolution } from './code.js';
+import { CODE_WIDTH, CodeBuffer, lowerFunction, type Resolution } from './code.js';
 import { frameUnits, PAGE_SIZE } from './limits.js';
 import { Memory } from './memory.js';
 import { funcRef, NULL_REF, Table } from './table.js';
@@ -147,6 +147,41 @@ function evalConst(store: Store, inst: Instance, expr: ConstExpr): [number, numb
 }
 
 /**
+ * The lowered code of a module and where it went: instantiating the same module again
+ * with the same resolution at the same code position yields the same rows, so they are
+ * copied instead of lowered again (a job's module is instantiated into a fresh store on
+ * every run: about a third of the cost of creating its machine).
+ */
+interface LoweredCode {
+  key: string;
+  rows: Int32Array;
+  entryPcs: number[];
+}
+const loweredCode = new WeakMap<Module, LoweredCode>();
+
+function lowerModule(store: Store, m: Module, info: ModuleInfo, res: Resolution, firstDefined: number): void {
+  const code = store.code;
+  const hostFlags = res.funcAddrs.map((a) => (res.isHostFunc(a) ? 1 : 0)).join('');
+  const key = [code.length, res.funcAddrs, res.tableAddrs, res.globalAddrs, res.elemAddrs, res.dataAddrs, res.typeIds, hostFlags].join('|');
+  const cached = loweredCode.get(m);
+  if (cached !== undefined && cached.key === key) {
+    code.append(cached.rows);
+    cached.entryPcs.forEach((pc, i) => {
+      const fi = store.funcs[firstDefined + i];
+      if (fi.kind === 'wasm') fi.entryPc = pc;
+    });
+    return;
+  }
+  const start = code.length;
+  const entryPcs = m.funcs.map((f, i) => {
+    const fi = store.funcs[firstDefined + i];
+    if (fi.kind === 'wasm') fi.entryPc = lowerFunction(code, m, f, info.funcs[i], res);
+    return fi.kind === 'wasm' ? fi.entryPc : -1;
+  });
+  loweredCode.set(m, { key, rows: code.words.slice(start * CODE_WIDTH, code.length * CODE_WIDTH), entryPcs });
+}
+
+/**
  * Instantiates a validated module: resolves imports, allocates everything, lowers code,
  * applies active segments in order and returns the instance. The start function is NOT
  * run here: callers decide how (the job bootstrap counts it as steps; the spec runner
@@ -236,10 +271,7 @@ export function instantiate(store: Store, m: Module, info: ModuleInfo, resolve: 
     typeIds: m.types.map((t) => store.typeId(t)),
     isHostFunc: (addr) => store.funcs[addr].kind !== 'wasm',
   };
-  m.funcs.forEach((f, i) => {
-    const fi = store.funcs[firstDefined + i];
-    if (fi.kind === 'wasm') fi.entryPc = lowerFunction(store.code, m, f, info.funcs[i], res);
-  });
+  lowerModule(store, m, info, res, firstDefined);
 
   for (const ex of m.exports) {
     const addrs: Record<ExternKind, () => number> = {
