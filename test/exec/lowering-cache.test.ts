@@ -1,0 +1,50 @@
+// A module instantiated again at the same code position with the same resolution reuses
+// its lowered rows (vm/exec/store.ts): they must be exactly the rows lowering produces,
+// and any other position or resolution must lower afresh.
+import { describe, expect, it } from 'vitest';
+import { invoke } from '../../vm/exec/invoke.js';
+import { Machine } from '../../vm/exec/interpret.js';
+import { instantiate, Store } from '../../vm/exec/store.js';
+import { I32, type FuncType } from '../../vm/syntax/types.js';
+import { validateModule } from '../../vm/valid/validate.js';
+import { jobModule, type JobSpec } from '../native/build.js';
+
+const I32_TO_I32: FuncType = { params: [I32], results: [I32] };
+const SPEC: JobSpec = {
+  funcs: [
+    { type: I32_TO_I32, body: 'local.get 0\ni32.const 3\ni32.mul\ncall 1\nend', export: 'f' },
+    { type: I32_TO_I32, body: 'local.get 0\ni32.const 1\ni32.add\nend' },
+  ],
+};
+
+function rowsOf(store: Store): Int32Array {
+  return store.code.words.slice(0, store.code.length * 4);
+}
+
+describe('reusing lowered code', () => {
+  it('a fresh store gets the same rows as lowering the module (a distinct but equal module object)', () => {
+    const m = jobModule(SPEC);
+    const first = new Store(4);
+    instantiate(first, m, validateModule(m), () => undefined);
+    const again = new Store(4);
+    instantiate(again, m, validateModule(m), () => undefined); // reused
+    const fresh = new Store(4);
+    const equal = jobModule(SPEC);
+    instantiate(fresh, equal, validateModule(equal), () => undefined); // lowered
+    expect(rowsOf(again)).toEqual(rowsOf(fresh));
+    expect(rowsOf(first)).toEqual(rowsOf(fresh));
+  });
+
+  it('the same module twice in one store: the second instance is lowered at its own position and runs', () => {
+    const m = jobModule(SPEC);
+    const store = new Store(4);
+    const a = instantiate(store, m, validateModule(m), () => undefined);
+    const rowsAfterFirst = store.code.length;
+    const b = instantiate(store, m, validateModule(m), () => undefined);
+    expect(store.code.length).toBe(2 * rowsAfterFirst);
+    const machine = new Machine(store, null, 1e6, 1 << 10);
+    for (const inst of [a, b]) expect(invoke(machine, inst.exports.get('f')!.addr, [5n])).toEqual([16n]);
+    // The second copy's call targets its own callee, so its rows differ from the first's.
+    expect(store.code.words.slice(rowsAfterFirst * 4, 2 * rowsAfterFirst * 4)).not.toEqual(store.code.words.slice(0, rowsAfterFirst * 4));
+  });
+});
