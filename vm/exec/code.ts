@@ -52,7 +52,7 @@ export function wasmOpOf(internal: number): number {
 export class CodeBuffer {
   words = new Int32Array(1 << 12);
   length = 0; // in rows
-  /** The interpreter's dispatch table over these rows (vm/exec/fuse.ts), rows covered. */
+  /** The interpreter's dispatch table: these rows with fused opcodes (vm/exec/fuse.ts), rows covered. */
   dispatch: Int32Array | null = null;
   dispatchRows = 0;
 

@@ -119,18 +119,24 @@ export function fusedOpcodes(): Array<[string, number]> {
   ];
 }
 
-/** The interpreter's dispatch table of `code`, brought up to date with its rows. */
+/**
+ * The interpreter's dispatch table of `code`, brought up to date with its rows: a copy of
+ * the rows (CODE_WIDTH words each) whose word 0 is the fused opcode where a sequence
+ * starts, so that the loop reads an entry and its operands from one array.
+ */
 export function dispatchTable(code: CodeBuffer): Int32Array {
   let table = code.dispatch;
   if (code.dispatchRows === code.length && table !== null) return table;
-  if (table === null || table.length < code.length) {
-    const next = new Int32Array(Math.max(code.words.length / CODE_WIDTH, 1 << 10));
+  const words = code.length * CODE_WIDTH;
+  if (table === null || table.length < words) {
+    const next = new Int32Array(Math.max(code.words.length, 1 << 12));
     if (table !== null) next.set(table);
     table = next;
   }
   // Rows appended since the last update may extend a sequence that began in the last
   // rows seen before: revisit those.
   const from = Math.max(0, code.dispatchRows - (MAX_FUSED_ROWS - 1));
+  table.set(code.words.subarray(from * CODE_WIDTH, words), from * CODE_WIDTH);
   chooseEntries(code.words, code.length, from, table);
   code.dispatch = table;
   code.dispatchRows = code.length;
@@ -138,8 +144,9 @@ export function dispatchTable(code: CodeBuffer): Int32Array {
 }
 
 /**
- * Fills table[from..rows). Where sequences overlap (`local.set; local.get; i32.const;
- * i32.add` is SET_GET + C_ADD or local.set + LC_ADD), the choice that needs the fewest
+ * Sets word 0 of the table's rows from..rows (already copies of the code rows). Where
+ * sequences overlap (`local.set; local.get; i32.const; i32.add` is SET_GET + C_ADD or
+ * local.set + LC_ADD), the choice that needs the fewest
  * dispatches to run straight on to the end is taken: a shortest path over the rows,
  * computed backwards.
  */
@@ -148,13 +155,12 @@ function chooseEntries(words: Int32Array, rows: number, from: number, table: Int
   for (let pc = rows - 1; pc >= from; pc--) {
     const i = pc - from;
     const op = words[pc * CODE_WIDTH];
-    table[pc] = op;
     dispatches[i] = 1 + dispatches[i + 1];
     if (op < 0 || op > 0xff || STARTS[op] === 0) continue; // most rows start no sequence
     const fused = fusedOpAt(words, rows, pc);
     const length = fused & 7;
     if (fused !== NONE && 1 + dispatches[i + length] <= dispatches[i]) {
-      table[pc] = fused >> 3;
+      table[pc * CODE_WIDTH] = fused >> 3;
       dispatches[i] = 1 + dispatches[i + length];
     }
   }

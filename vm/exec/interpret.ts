@@ -256,7 +256,7 @@ export class Machine {
 
   /**
    * The step loop, for at most `budget` steps (fewer if the machine halts), dispatching
-   * on `dispatch` (vm/exec/fuse.ts) while the budget has room for a fused row. The budget
+   * on `code`, the dispatch table (vm/exec/fuse.ts), while the budget has room for a fused row. The budget
    * is chunked so that the step counter of the loop stays a small integer for V8.
    *
    * Only the frequent instructions are written out here: V8 delays optimizing a function
@@ -265,9 +265,12 @@ export class Machine {
    * `unaryOp` / `binaryOp`, everything that touches more state to `execRare`.
    * The stack pointer is kept in words here (`s` = 2 * sp).
    */
-  private runChunk(budget: number, dispatch: Int32Array): void {
+  private runChunk(budget: number, code: Int32Array): void {
     const start = this.steps;
-    const code = this.store.code.words;
+    // `code` is the dispatch table: the rows with a fused opcode in word 0 where a
+    // sequence starts (so operands and dispatch come from one array); `rows` is the
+    // machine code itself, whose word 0 is dispatched on when the budget is nearly spent.
+    const rows = this.store.code.words;
     const w = this.stack;
     const f32 = this.f32;
     const f64 = this.f64;
@@ -290,7 +293,7 @@ export class Machine {
       loop: while (n < budget) {
         n++;
         const base = pc * CODE_WIDTH;
-        const op = n <= fuseUntil ? dispatch[pc] : code[base];
+        const op = n <= fuseUntil ? code[base] : rows[base];
         switch (op) {
           // Every label is a literal (the generated block above), so V8 dispatches through
           // a jump table. The most frequent cases come first (fixtures: local.get alone is
