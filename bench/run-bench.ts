@@ -23,7 +23,7 @@ interface BenchPlan extends RepeatPlan {
   loadRuns: number;
 }
 
-const FULL: BenchPlan = { fastRuns: 15, interpRuns: 3, interpBudgetMs: 20_000, startupRuns: 7, loadRuns: 10 };
+const FULL: BenchPlan = { fastRuns: 15, interpRuns: 15, interpBudgetMs: 20_000, startupRuns: 7, loadRuns: 10 };
 const QUICK: BenchPlan = { fastRuns: 5, interpRuns: 1, interpBudgetMs: 0, startupRuns: 3, loadRuns: 3 };
 
 /** The report's sections, in the order they run. */

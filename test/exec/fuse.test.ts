@@ -30,8 +30,12 @@ function everyFusedSequence(): string {
   // Each sequence starts after a `nop` (never fused), so that no overlapping sequence
   // before it takes its rows: every fused opcode runs, not just appears in the table.
   for (const op of ARITH) {
-    lines.push('nop', 'local.get 1', 'i32.const 31', op, 'local.set 3'); // local.get; i32.const; OP
-    lines.push('nop', 'local.get 1', 'local.get 2', op, 'local.set 3'); // local.get; local.get; OP
+    for (const second of ['i32.const 31', 'local.get 2']) { // local.get; i32.const|local.get; OP [; local.set|tee]
+      lines.push('nop', 'local.get 1', second, op, 'local.set 3');
+      lines.push('nop', 'local.get 1', second, op, 'local.tee 3', 'local.set 1');
+      lines.push('nop', 'local.get 1', second, op, 'local.set 1'); // the local read is the one written
+      lines.push('nop', 'local.get 3', second, op, 'drop');
+    }
     lines.push('nop', 'local.get 3', 'i32.eqz', 'i32.const 5', op, 'local.set 3'); // i32.const; OP
   }
   for (const op of COMPARE) {

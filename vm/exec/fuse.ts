@@ -92,6 +92,11 @@ export const Fused = {
   LOAD_OP: 0x180,
   /** `OP; f64.store`, OP in F64_STORED. */
   F64_OP_STORE: 0x188,
+  /** LC_OP, LL_OP followed by `local.set b` / `local.tee b` (families of 16: `op & 15` is the ARITH index). */
+  LC_OP_SET: 0x190,
+  LC_OP_TEE: 0x1a0,
+  LL_OP_SET: 0x1b0,
+  LL_OP_TEE: 0x1c0,
 } as const;
 
 /**
@@ -110,6 +115,10 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...INT_LOADS.flatMap((load, k) =>
       LOAD_THEN.map((op, j): [string, number] => [`${suffix(load)}_${suffix(op)}`, Fused.LOAD_OP + 2 * k + j])),
     ...F64_STORED.map((op, k): [string, number] => [`${suffix(op)}_STORE`, Fused.F64_OP_STORE + k]),
+    ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}_SET`, Fused.LC_OP_SET + k]),
+    ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}_TEE`, Fused.LC_OP_TEE + k]),
+    ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}_SET`, Fused.LL_OP_SET + k]),
+    ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}_TEE`, Fused.LL_OP_TEE + k]),
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
@@ -208,8 +217,15 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
         const load = LOAD_INDEX[opAt(words, rows, pc + 3)];
         if (load >= 0) return fused(Fused.LC_ADD_LOAD + load, 4);
       }
-      if (op1 === Op.i32_const) return arith2 >= 0 ? fused(Fused.LC_OP + arith2, 3) : fused(Fused.LC, 2);
-      if (op1 === Op.local_get) return arith2 >= 0 ? fused(Fused.LL_OP + arith2, 3) : fused(Fused.LL, 2);
+      if ((op1 === Op.i32_const || op1 === Op.local_get) && arith2 >= 0) {
+        const op3 = opAt(words, rows, pc + 3);
+        const family = op1 === Op.i32_const
+          ? (op3 === Op.local_set ? Fused.LC_OP_SET : op3 === Op.local_tee ? Fused.LC_OP_TEE : Fused.LC_OP)
+          : (op3 === Op.local_set ? Fused.LL_OP_SET : op3 === Op.local_tee ? Fused.LL_OP_TEE : Fused.LL_OP);
+        return fused(family + arith2, family === Fused.LC_OP || family === Fused.LL_OP ? 3 : 4);
+      }
+      if (op1 === Op.i32_const) return fused(Fused.LC, 2);
+      if (op1 === Op.local_get) return fused(Fused.LL, 2);
       if (LOCAL_RIGHT_INDEX[op1] >= 0) return fused(Fused.L_OP + LOCAL_RIGHT_INDEX[op1], 2);
       return LOAD_INDEX[op1] >= 0 ? fused(Fused.L_LOAD + LOAD_INDEX[op1], 2) : NONE;
     }

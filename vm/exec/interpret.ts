@@ -95,7 +95,15 @@ const enum F {
   LC_ADD_LOAD = 0x170, LC_ADD_LOAD8_S = 0x171, LC_ADD_LOAD8_U = 0x172, LC_ADD_F64_LOAD = 0x173, C_ADD_LOAD = 0x178,
   C_ADD_LOAD8_S = 0x179, C_ADD_LOAD8_U = 0x17a, C_ADD_F64_LOAD = 0x17b, LOAD_MUL = 0x180, LOAD_ADD = 0x181,
   LOAD8_S_MUL = 0x182, LOAD8_S_ADD = 0x183, LOAD8_U_MUL = 0x184, LOAD8_U_ADD = 0x185, F64_ADD_STORE = 0x188,
-  F64_SUB_STORE = 0x189, F64_MUL_STORE = 0x18a,
+  F64_SUB_STORE = 0x189, F64_MUL_STORE = 0x18a, LC_ADD_SET = 0x190, LC_SUB_SET = 0x191, LC_MUL_SET = 0x192,
+  LC_AND_SET = 0x193, LC_OR_SET = 0x194, LC_XOR_SET = 0x195, LC_SHL_SET = 0x196, LC_SHR_S_SET = 0x197,
+  LC_SHR_U_SET = 0x198, LC_ROTL_SET = 0x199, LC_ADD_TEE = 0x1a0, LC_SUB_TEE = 0x1a1, LC_MUL_TEE = 0x1a2,
+  LC_AND_TEE = 0x1a3, LC_OR_TEE = 0x1a4, LC_XOR_TEE = 0x1a5, LC_SHL_TEE = 0x1a6, LC_SHR_S_TEE = 0x1a7,
+  LC_SHR_U_TEE = 0x1a8, LC_ROTL_TEE = 0x1a9, LL_ADD_SET = 0x1b0, LL_SUB_SET = 0x1b1, LL_MUL_SET = 0x1b2,
+  LL_AND_SET = 0x1b3, LL_OR_SET = 0x1b4, LL_XOR_SET = 0x1b5, LL_SHL_SET = 0x1b6, LL_SHR_S_SET = 0x1b7,
+  LL_SHR_U_SET = 0x1b8, LL_ROTL_SET = 0x1b9, LL_ADD_TEE = 0x1c0, LL_SUB_TEE = 0x1c1, LL_MUL_TEE = 0x1c2,
+  LL_AND_TEE = 0x1c3, LL_OR_TEE = 0x1c4, LL_XOR_TEE = 0x1c5, LL_SHL_TEE = 0x1c6, LL_SHR_S_TEE = 0x1c7,
+  LL_SHR_U_TEE = 0x1c8, LL_ROTL_TEE = 0x1c9,
 }
 // ---- end of opcode numbers ----
 
@@ -313,34 +321,54 @@ export class Machine {
           case F.C_ROTL: n++; w[s] = code[base + 1]; w[s + 1] = 0; w[s - 2] = rotl32(w[s - 2], w[s]); pc += 2; break;
 
           case F.LC_ADD: case F.LC_SUB: case F.LC_MUL: case F.LC_AND: case F.LC_OR:
-          case F.LC_XOR: case F.LC_SHL: case F.LC_SHR_S: case F.LC_SHR_U: case F.LC_ROTL: {
-            // local.get a; i32.const c; OP: the local's and the constant's slots as pushed.
+          case F.LC_XOR: case F.LC_SHL: case F.LC_SHR_S: case F.LC_SHR_U: case F.LC_ROTL:
+          case F.LC_ADD_SET: case F.LC_SUB_SET: case F.LC_MUL_SET: case F.LC_AND_SET: case F.LC_OR_SET:
+          case F.LC_XOR_SET: case F.LC_SHL_SET: case F.LC_SHR_S_SET: case F.LC_SHR_U_SET: case F.LC_ROTL_SET:
+          case F.LC_ADD_TEE: case F.LC_SUB_TEE: case F.LC_MUL_TEE: case F.LC_AND_TEE: case F.LC_OR_TEE:
+          case F.LC_XOR_TEE: case F.LC_SHL_TEE: case F.LC_SHR_S_TEE: case F.LC_SHR_U_TEE: case F.LC_ROTL_TEE: {
+            // local.get a; i32.const c; OP [; local.set|tee b]: the local's and the
+            // constant's slots as pushed. `op & 15` is OP's index in fuse.ts's ARITH.
             const l = fw + code[base + 1] * 2;
             const x = w[l];
             const c = code[base + 5];
             w[s + 1] = w[l + 1];
             w[s + 2] = c;
             w[s + 3] = 0;
-            switch (op) {
-              case F.LC_ADD: w[s] = (x + c) | 0; break;
-              case F.LC_SUB: w[s] = (x - c) | 0; break;
-              case F.LC_MUL: w[s] = Math.imul(x, c); break;
-              case F.LC_AND: w[s] = x & c; break;
-              case F.LC_OR: w[s] = x | c; break;
-              case F.LC_XOR: w[s] = x ^ c; break;
-              case F.LC_SHL: w[s] = x << c; break;
-              case F.LC_SHR_S: w[s] = x >> c; break;
-              case F.LC_SHR_U: w[s] = x >>> c; break;
-              default: w[s] = rotl32(x, c);
+            let v: number;
+            switch (op & 15) {
+              case 0: v = (x + c) | 0; break;
+              case 1: v = (x - c) | 0; break;
+              case 2: v = Math.imul(x, c); break;
+              case 3: v = x & c; break;
+              case 4: v = x | c; break;
+              case 5: v = x ^ c; break;
+              case 6: v = x << c; break;
+              case 7: v = x >> c; break;
+              case 8: v = (x >>> c) | 0; break;
+              default: v = rotl32(x, c);
             }
-            s += 2;
-            n += 2;
-            pc += 3;
+            w[s] = v;
+            if (op < F.LC_ADD_SET) {
+              s += 2;
+              n += 2;
+              pc += 3;
+              break;
+            }
+            const d = fw + code[base + 13] * 2; // the result's slot (and its high word) goes to local b
+            w[d] = v;
+            w[d + 1] = w[s + 1];
+            if (op >= F.LC_ADD_TEE) s += 2; // local.tee keeps it on the stack
+            n += 3;
+            pc += 4;
             break;
           }
           case F.LL_ADD: case F.LL_SUB: case F.LL_MUL: case F.LL_AND: case F.LL_OR:
-          case F.LL_XOR: case F.LL_SHL: case F.LL_SHR_S: case F.LL_SHR_U: case F.LL_ROTL: {
-            // local.get a; local.get b; OP
+          case F.LL_XOR: case F.LL_SHL: case F.LL_SHR_S: case F.LL_SHR_U: case F.LL_ROTL:
+          case F.LL_ADD_SET: case F.LL_SUB_SET: case F.LL_MUL_SET: case F.LL_AND_SET: case F.LL_OR_SET:
+          case F.LL_XOR_SET: case F.LL_SHL_SET: case F.LL_SHR_S_SET: case F.LL_SHR_U_SET: case F.LL_ROTL_SET:
+          case F.LL_ADD_TEE: case F.LL_SUB_TEE: case F.LL_MUL_TEE: case F.LL_AND_TEE: case F.LL_OR_TEE:
+          case F.LL_XOR_TEE: case F.LL_SHL_TEE: case F.LL_SHR_S_TEE: case F.LL_SHR_U_TEE: case F.LL_ROTL_TEE: {
+            // local.get a; local.get b; OP [; local.set|tee c]
             const la = fw + code[base + 1] * 2;
             const lb = fw + code[base + 5] * 2;
             const x = w[la];
@@ -348,21 +376,32 @@ export class Machine {
             w[s + 1] = w[la + 1];
             w[s + 2] = y;
             w[s + 3] = w[lb + 1];
-            switch (op) {
-              case F.LL_ADD: w[s] = (x + y) | 0; break;
-              case F.LL_SUB: w[s] = (x - y) | 0; break;
-              case F.LL_MUL: w[s] = Math.imul(x, y); break;
-              case F.LL_AND: w[s] = x & y; break;
-              case F.LL_OR: w[s] = x | y; break;
-              case F.LL_XOR: w[s] = x ^ y; break;
-              case F.LL_SHL: w[s] = x << y; break;
-              case F.LL_SHR_S: w[s] = x >> y; break;
-              case F.LL_SHR_U: w[s] = x >>> y; break;
-              default: w[s] = rotl32(x, y);
+            let v: number;
+            switch (op & 15) {
+              case 0: v = (x + y) | 0; break;
+              case 1: v = (x - y) | 0; break;
+              case 2: v = Math.imul(x, y); break;
+              case 3: v = x & y; break;
+              case 4: v = x | y; break;
+              case 5: v = x ^ y; break;
+              case 6: v = x << y; break;
+              case 7: v = x >> y; break;
+              case 8: v = (x >>> y) | 0; break;
+              default: v = rotl32(x, y);
             }
-            s += 2;
-            n += 2;
-            pc += 3;
+            w[s] = v;
+            if (op < F.LL_ADD_SET) {
+              s += 2;
+              n += 2;
+              pc += 3;
+              break;
+            }
+            const d = fw + code[base + 13] * 2;
+            w[d] = v;
+            w[d + 1] = w[s + 1];
+            if (op >= F.LL_ADD_TEE) s += 2;
+            n += 3;
+            pc += 4;
             break;
           }
           case F.L_ADD: case F.L_SUB: case F.L_MUL: case F.L_AND: case F.L_OR:

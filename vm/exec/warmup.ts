@@ -150,8 +150,11 @@ function control(): string[] {
 function fused(): string[] {
   const lines: string[] = [];
   for (const op of ['add', 'sub', 'mul', 'and', 'or', 'xor', 'shl', 'shr_s', 'shr_u', 'rotl']) {
-    lines.push('nop', 'local.get 2', 'i32.const 31', `i32.${op}`, 'local.set 3');
-    lines.push('nop', 'local.get 2', 'local.get 3', `i32.${op}`, 'local.set 3');
+    for (const second of ['i32.const 31', 'local.get 3']) {
+      lines.push('nop', 'local.get 2', second, `i32.${op}`, 'drop');
+      lines.push('nop', 'local.get 2', second, `i32.${op}`, 'local.set 3');
+      lines.push('nop', 'local.get 2', second, `i32.${op}`, 'local.tee 3', 'drop');
+    }
     lines.push('nop', 'local.get 3', 'i32.eqz', 'i32.const 5', `i32.${op}`, 'local.set 3');
   }
   for (const op of ['eqz', 'eq', 'ne', 'lt_s', 'lt_u', 'gt_s', 'gt_u', 'le_s', 'le_u', 'ge_s', 'ge_u']) {
