@@ -49,6 +49,7 @@ function everyFusedSequence(): string {
     // Edge operands: an f64 local holding -0 or a NaN with payload (canonicalized by the op).
     for (const x of ['0x3ff8000000000000', '0x7ff4000000000001', '0x8000000000000000']) {
       lines.push('nop', `f64.const ${x}`, 'local.set 4', `f64.const ${x}`, 'local.get 4', op, 'local.set 4');
+      lines.push('nop', `f64.const ${x}`, 'local.set 4', 'local.get 4', 'local.get 4', op, 'local.set 4'); // local.get; local.get; f64 OP
     }
   }
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {

@@ -97,6 +97,8 @@ export const Fused = {
   LC_OP_TEE: 0x1a0,
   LL_OP_SET: 0x1b0,
   LL_OP_TEE: 0x1c0,
+  /** `local.get a; local.get b; f64.OP`, OP in F64_STORED's order (add, sub, mul). */
+  LL_F64_OP: 0x1d0,
 } as const;
 
 /**
@@ -119,6 +121,7 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}_TEE`, Fused.LC_OP_TEE + k]),
     ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}_SET`, Fused.LL_OP_SET + k]),
     ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}_TEE`, Fused.LL_OP_TEE + k]),
+    ...F64_STORED.map((op, k): [string, number] => [`LL_${suffix(op)}`, Fused.LL_F64_OP + k]),
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
@@ -225,6 +228,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
         return fused(family + arith2, family === Fused.LC_OP || family === Fused.LL_OP ? 3 : 4);
       }
       if (op1 === Op.i32_const) return fused(Fused.LC, 2);
+      if (op1 === Op.local_get && F64_STORED_INDEX[op2] >= 0) return fused(Fused.LL_F64_OP + F64_STORED_INDEX[op2], 3);
       if (op1 === Op.local_get) return fused(Fused.LL, 2);
       if (LOCAL_RIGHT_INDEX[op1] >= 0) return fused(Fused.L_OP + LOCAL_RIGHT_INDEX[op1], 2);
       return LOAD_INDEX[op1] >= 0 ? fused(Fused.L_LOAD + LOAD_INDEX[op1], 2) : NONE;

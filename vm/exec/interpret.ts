@@ -103,7 +103,7 @@ const enum F {
   LL_AND_SET = 0x1b3, LL_OR_SET = 0x1b4, LL_XOR_SET = 0x1b5, LL_SHL_SET = 0x1b6, LL_SHR_S_SET = 0x1b7,
   LL_SHR_U_SET = 0x1b8, LL_ROTL_SET = 0x1b9, LL_ADD_TEE = 0x1c0, LL_SUB_TEE = 0x1c1, LL_MUL_TEE = 0x1c2,
   LL_AND_TEE = 0x1c3, LL_OR_TEE = 0x1c4, LL_XOR_TEE = 0x1c5, LL_SHL_TEE = 0x1c6, LL_SHR_S_TEE = 0x1c7,
-  LL_SHR_U_TEE = 0x1c8, LL_ROTL_TEE = 0x1c9,
+  LL_SHR_U_TEE = 0x1c8, LL_ROTL_TEE = 0x1c9, LL_F64_ADD = 0x1d0, LL_F64_SUB = 0x1d1, LL_F64_MUL = 0x1d2,
 }
 // ---- end of opcode numbers ----
 
@@ -402,6 +402,22 @@ export class Machine {
             if (op >= F.LL_ADD_TEE) s += 2;
             n += 3;
             pc += 4;
+            break;
+          }
+          case F.LL_F64_ADD: case F.LL_F64_SUB: case F.LL_F64_MUL: {
+            // local.get a; local.get b; f64.OP
+            const la = fw + code[base + 1] * 2;
+            const lb = fw + code[base + 5] * 2;
+            w[s] = w[la];
+            w[s + 1] = w[la + 1];
+            w[s + 2] = w[lb];
+            w[s + 3] = w[lb + 1];
+            const x = f64[la >> 1];
+            const y = f64[lb >> 1];
+            Fl.writeF64(w, f64, s >> 1, op === F.LL_F64_ADD ? x + y : op === F.LL_F64_SUB ? x - y : x * y);
+            s += 2;
+            n += 2;
+            pc += 3;
             break;
           }
           case F.L_ADD: case F.L_SUB: case F.L_MUL: case F.L_AND: case F.L_OR:
@@ -981,6 +997,12 @@ export class Machine {
           case Op.i64_and: s -= 2; w[s - 2] &= w[s]; w[s - 1] &= w[s + 1]; pc++; break;
           case Op.i64_or: s -= 2; w[s - 2] |= w[s]; w[s - 1] |= w[s + 1]; pc++; break;
           case Op.i64_xor: s -= 2; w[s - 2] ^= w[s]; w[s - 1] ^= w[s + 1]; pc++; break;
+          // Out of binaryOp's switch: hash and PRNG loops shift and multiply i64 constantly.
+          case Op.i64_shl: s -= 2; I64.i64_shl(w, s - 2); pc++; break;
+          case Op.i64_shr_s: s -= 2; I64.i64_shr_s(w, s - 2); pc++; break;
+          case Op.i64_shr_u: s -= 2; I64.i64_shr_u(w, s - 2); pc++; break;
+          case Op.i64_rotl: s -= 2; I64.i64_rotl(w, s - 2); pc++; break;
+          case Op.i64_mul: s -= 2; I64.i64_mul(w, s - 2); pc++; break;
           case Op.i32_wrap_i64: w[s - 1] = 0; pc++; break;
           case Op.i64_extend_i32_s: w[s - 1] = w[s - 2] >> 31; pc++; break;
           case Op.i64_extend_i32_u: w[s - 1] = 0; pc++; break;
