@@ -45,6 +45,10 @@ function everyFusedSequence(): string {
     }
   }
   for (const op of ARITH) lines.push('nop', 'local.get 3', 'i32.eqz', 'local.get 1', op, 'local.set 3'); // local.get; OP
+  for (const then of ['i32.xor', 'i32.add', 'i32.and', 'i32.or']) { // local.get; i32.const; OP; OP2
+    for (const op of ARITH) lines.push('local.get 3', 'nop', 'local.get 1', 'i32.const 13', op, then, 'local.set 3');
+  }
+  lines.push('nop', 'local.get 1', 'local.set 3', 'local.get 2', 'local.set 2', 'local.get 3', 'local.set 1'); // two local.set; local.get
   for (const op of ['f64.add', 'f64.sub', 'f64.mul']) {
     // Edge operands: an f64 local holding -0 or a NaN with payload (canonicalized by the op).
     for (const x of ['0x3ff8000000000000', '0x7ff4000000000001', '0x8000000000000000']) {

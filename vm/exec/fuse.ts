@@ -40,6 +40,9 @@ const LOAD_THEN = [Op.i32_mul, Op.i32_add] as const;
 /** The f64 operators that fuse with a following f64.store. */
 const F64_STORED = [Op.f64_add, Op.f64_sub, Op.f64_mul] as const;
 
+/** The operators that fuse after LC_OP, combining its result with the value below. */
+const THEN = [Op.i32_xor, Op.i32_add, Op.i32_and, Op.i32_or] as const;
+
 /** Rows that only advance the pc (one step each). */
 const NOP_LIKE: readonly number[] = [Op.nop, Op.block, Op.loop, Op.end];
 
@@ -99,6 +102,13 @@ export const Fused = {
   LL_OP_TEE: 0x1c0,
   /** `local.get a; local.get b; f64.OP`, OP in F64_STORED's order (add, sub, mul). */
   LL_F64_OP: 0x1d0,
+  /** `local.set a; local.get b; local.set c; local.get d` */
+  SET_GET2: 0x1d8,
+  /**
+   * `local.get a; i32.const c; OP; OP2`, OP in ARITH, OP2 in THEN (xor, add, and, or):
+   * LC_OP_THEN + 16 * (OP2's index) + OP's index (hash rounds: x ^ (y >>> k)).
+   */
+  LC_OP_THEN: 0x200,
 } as const;
 
 /**
@@ -122,6 +132,9 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}_SET`, Fused.LL_OP_SET + k]),
     ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}_TEE`, Fused.LL_OP_TEE + k]),
     ...F64_STORED.map((op, k): [string, number] => [`LL_${suffix(op)}`, Fused.LL_F64_OP + k]),
+    ...THEN.flatMap((then, j) =>
+      ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}_THEN_${suffix(then)}`, Fused.LC_OP_THEN + 16 * j + k])),
+    ['SET_GET2', Fused.SET_GET2],
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
@@ -192,6 +205,7 @@ const LOCAL_RIGHT_INDEX = indexTable(LOCAL_RIGHT);
 const F64_STORED_INDEX = indexTable(F64_STORED);
 const COMPARE_INDEX = indexTable(COMPARE);
 const NOP_INDEX = indexTable(NOP_LIKE);
+const THEN_INDEX = indexTable(THEN);
 /** 1 for the opcodes a fused sequence can start with. */
 const STARTS = new Uint8Array(256);
 for (const op of [Op.local_get, Op.i32_add, Op.i32_const, Op.local_set, Op.local_tee, ...NOP_LIKE, ...INT_LOADS, ...F64_STORED, ...COMPARE]) STARTS[op] = 1;
@@ -222,6 +236,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       }
       if ((op1 === Op.i32_const || op1 === Op.local_get) && arith2 >= 0) {
         const op3 = opAt(words, rows, pc + 3);
+        if (op1 === Op.i32_const && THEN_INDEX[op3] >= 0) return fused(Fused.LC_OP_THEN + 16 * THEN_INDEX[op3] + arith2, 4);
         const family = op1 === Op.i32_const
           ? (op3 === Op.local_set ? Fused.LC_OP_SET : op3 === Op.local_tee ? Fused.LC_OP_TEE : Fused.LC_OP)
           : (op3 === Op.local_set ? Fused.LL_OP_SET : op3 === Op.local_tee ? Fused.LL_OP_TEE : Fused.LL_OP);
@@ -247,7 +262,8 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return fused(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3);
       return ARITH_INDEX[op1] >= 0 ? fused(Fused.C_OP + ARITH_INDEX[op1], 2) : NONE;
     case Op.local_set:
-      return op1 === Op.local_get ? fused(Fused.SET_GET, 2) : NONE;
+      if (op1 !== Op.local_get) return NONE;
+      return op2 === Op.local_set && opAt(words, rows, pc + 3) === Op.local_get ? fused(Fused.SET_GET2, 4) : fused(Fused.SET_GET, 2);
     case Op.local_tee:
       return op1 === Op.local_get ? fused(Fused.TEE_GET, 2) : NONE;
     case Op.i32_load:

@@ -104,6 +104,15 @@ const enum F {
   LL_SHR_U_SET = 0x1b8, LL_ROTL_SET = 0x1b9, LL_ADD_TEE = 0x1c0, LL_SUB_TEE = 0x1c1, LL_MUL_TEE = 0x1c2,
   LL_AND_TEE = 0x1c3, LL_OR_TEE = 0x1c4, LL_XOR_TEE = 0x1c5, LL_SHL_TEE = 0x1c6, LL_SHR_S_TEE = 0x1c7,
   LL_SHR_U_TEE = 0x1c8, LL_ROTL_TEE = 0x1c9, LL_F64_ADD = 0x1d0, LL_F64_SUB = 0x1d1, LL_F64_MUL = 0x1d2,
+  SET_GET2 = 0x1d8, LC_ADD_THEN_XOR = 0x200, LC_SUB_THEN_XOR = 0x201, LC_MUL_THEN_XOR = 0x202, LC_AND_THEN_XOR = 0x203,
+  LC_OR_THEN_XOR = 0x204, LC_XOR_THEN_XOR = 0x205, LC_SHL_THEN_XOR = 0x206, LC_SHR_S_THEN_XOR = 0x207, LC_SHR_U_THEN_XOR = 0x208,
+  LC_ROTL_THEN_XOR = 0x209, LC_ADD_THEN_ADD = 0x210, LC_SUB_THEN_ADD = 0x211, LC_MUL_THEN_ADD = 0x212, LC_AND_THEN_ADD = 0x213,
+  LC_OR_THEN_ADD = 0x214, LC_XOR_THEN_ADD = 0x215, LC_SHL_THEN_ADD = 0x216, LC_SHR_S_THEN_ADD = 0x217, LC_SHR_U_THEN_ADD = 0x218,
+  LC_ROTL_THEN_ADD = 0x219, LC_ADD_THEN_AND = 0x220, LC_SUB_THEN_AND = 0x221, LC_MUL_THEN_AND = 0x222, LC_AND_THEN_AND = 0x223,
+  LC_OR_THEN_AND = 0x224, LC_XOR_THEN_AND = 0x225, LC_SHL_THEN_AND = 0x226, LC_SHR_S_THEN_AND = 0x227, LC_SHR_U_THEN_AND = 0x228,
+  LC_ROTL_THEN_AND = 0x229, LC_ADD_THEN_OR = 0x230, LC_SUB_THEN_OR = 0x231, LC_MUL_THEN_OR = 0x232, LC_AND_THEN_OR = 0x233,
+  LC_OR_THEN_OR = 0x234, LC_XOR_THEN_OR = 0x235, LC_SHL_THEN_OR = 0x236, LC_SHR_S_THEN_OR = 0x237, LC_SHR_U_THEN_OR = 0x238,
+  LC_ROTL_THEN_OR = 0x239,
 }
 // ---- end of opcode numbers ----
 
@@ -325,8 +334,16 @@ export class Machine {
           case F.LC_ADD_SET: case F.LC_SUB_SET: case F.LC_MUL_SET: case F.LC_AND_SET: case F.LC_OR_SET:
           case F.LC_XOR_SET: case F.LC_SHL_SET: case F.LC_SHR_S_SET: case F.LC_SHR_U_SET: case F.LC_ROTL_SET:
           case F.LC_ADD_TEE: case F.LC_SUB_TEE: case F.LC_MUL_TEE: case F.LC_AND_TEE: case F.LC_OR_TEE:
-          case F.LC_XOR_TEE: case F.LC_SHL_TEE: case F.LC_SHR_S_TEE: case F.LC_SHR_U_TEE: case F.LC_ROTL_TEE: {
-            // local.get a; i32.const c; OP [; local.set|tee b]: the local's and the
+          case F.LC_XOR_TEE: case F.LC_SHL_TEE: case F.LC_SHR_S_TEE: case F.LC_SHR_U_TEE: case F.LC_ROTL_TEE:
+          case F.LC_ADD_THEN_XOR: case F.LC_SUB_THEN_XOR: case F.LC_MUL_THEN_XOR: case F.LC_AND_THEN_XOR: case F.LC_OR_THEN_XOR:
+          case F.LC_XOR_THEN_XOR: case F.LC_SHL_THEN_XOR: case F.LC_SHR_S_THEN_XOR: case F.LC_SHR_U_THEN_XOR: case F.LC_ROTL_THEN_XOR:
+          case F.LC_ADD_THEN_ADD: case F.LC_SUB_THEN_ADD: case F.LC_MUL_THEN_ADD: case F.LC_AND_THEN_ADD: case F.LC_OR_THEN_ADD:
+          case F.LC_XOR_THEN_ADD: case F.LC_SHL_THEN_ADD: case F.LC_SHR_S_THEN_ADD: case F.LC_SHR_U_THEN_ADD: case F.LC_ROTL_THEN_ADD:
+          case F.LC_ADD_THEN_AND: case F.LC_SUB_THEN_AND: case F.LC_MUL_THEN_AND: case F.LC_AND_THEN_AND: case F.LC_OR_THEN_AND:
+          case F.LC_XOR_THEN_AND: case F.LC_SHL_THEN_AND: case F.LC_SHR_S_THEN_AND: case F.LC_SHR_U_THEN_AND: case F.LC_ROTL_THEN_AND:
+          case F.LC_ADD_THEN_OR: case F.LC_SUB_THEN_OR: case F.LC_MUL_THEN_OR: case F.LC_AND_THEN_OR: case F.LC_OR_THEN_OR:
+          case F.LC_XOR_THEN_OR: case F.LC_SHL_THEN_OR: case F.LC_SHR_S_THEN_OR: case F.LC_SHR_U_THEN_OR: case F.LC_ROTL_THEN_OR: {
+            // local.get a; i32.const c; OP [; local.set|tee b | ; OP2]: the local's and the
             // constant's slots as pushed. `op & 15` is OP's index in fuse.ts's ARITH.
             const l = fw + code[base + 1] * 2;
             const x = w[l];
@@ -352,6 +369,18 @@ export class Machine {
               s += 2;
               n += 2;
               pc += 3;
+              break;
+            }
+            if (op >= F.LC_ADD_THEN_XOR) { // a fourth row combines the result with the value below it
+              const y = w[s - 2];
+              switch (op & 0x30) {
+                case 0x00: w[s - 2] = y ^ v; break;
+                case 0x10: w[s - 2] = (y + v) | 0; break;
+                case 0x20: w[s - 2] = y & v; break;
+                default: w[s - 2] = y | v;
+              }
+              n += 3;
+              pc += 4;
               break;
             }
             const d = fw + code[base + 13] * 2; // the result's slot (and its high word) goes to local b
@@ -600,13 +629,23 @@ export class Machine {
             pc += 2;
             break;
           }
-          case F.SET_GET: { // in order: the get may read the local just set
-            const la = fw + code[base + 1] * 2;
-            const lb = fw + code[base + 5] * 2;
+          case F.SET_GET: case F.SET_GET2: { // in order: a get may read the local just set
+            let la = fw + code[base + 1] * 2;
+            let lb = fw + code[base + 5] * 2;
             w[la] = w[s - 2];
             w[la + 1] = w[s - 1];
             w[s - 2] = w[lb];
             w[s - 1] = w[lb + 1];
+            if (op === F.SET_GET2) { // register shuffles: local.set; local.get; local.set; local.get
+              la = fw + code[base + 9] * 2;
+              lb = fw + code[base + 13] * 2;
+              w[la] = w[s - 2];
+              w[la + 1] = w[s - 1];
+              w[s - 2] = w[lb];
+              w[s - 1] = w[lb + 1];
+              n += 2;
+              pc += 2;
+            }
             n++;
             pc += 2;
             break;

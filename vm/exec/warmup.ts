@@ -184,6 +184,12 @@ function fused(): string[] {
   }
   lines.push('nop', 'local.get 2', 'i32.eqz', 'local.get 3', 'i32.eqz', 'nop', 'i32.add', 'local.set 3');
   lines.push('nop', 'local.get 2', 'i32.eqz', 'local.get 3', 'i32.eqz', 'nop', 'i32.add', 'local.tee 3', 'drop');
+  for (const then of ['xor', 'add', 'and', 'or']) {
+    for (const op of ['add', 'sub', 'mul', 'and', 'or', 'xor', 'shl', 'shr_s', 'shr_u', 'rotl']) {
+      lines.push('local.get 3', 'nop', 'local.get 2', 'i32.const 7', `i32.${op}`, `i32.${then}`, 'drop');
+    }
+  }
+  lines.push('nop', 'local.get 2', 'local.set 3', 'local.get 3', 'local.set 2', 'local.get 2', 'drop');
   lines.push('nop', 'local.get 2', 'local.get 3', 'drop', 'drop', 'nop', 'local.get 2', 'i32.const 4', 'drop', 'drop');
   lines.push('nop', 'local.get 2', 'local.tee 3', 'local.get 2', 'i32.add', 'local.set 2', 'nop', 'local.get 3', 'local.set 2', 'local.get 2', 'drop');
   return lines;
