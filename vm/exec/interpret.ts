@@ -32,6 +32,7 @@ const RETURN_TARGET = RETURN_TARGET_EXPORT;
 const I64 = { ...I64Module };
 const Fl = { ...FlModule };
 const Cv = { ...CvModule };
+const NAN_F64_HI = FlModule.CANONICAL_NAN_F64_HI;
 
 // ---- opcode numbers (generated: node scripts/gen-opcode-enums.mjs) ----
 // Literal case labels: see test/support/opcode-enums.ts. Do not edit by hand.
@@ -125,6 +126,7 @@ export const FRAME_WIDTH = 4;
 export const NO_FUNCTION = -1;
 
 const EMPTY_MEMORY = new Memory(0, 0);
+const NO_CODE = new Int32Array(0);
 const P = 0xe0; // first internal opcode of the 0xFC-prefixed instructions
 
 /**
@@ -184,6 +186,9 @@ export class Machine {
    * machine shares them with its host (they are `host.regs`), so there is one set.
    */
   readonly regs: Int32Array;
+  /** The dispatch table (vm/exec/fuse.ts) and the machine code, set by run() for runChunk. */
+  private code: Int32Array = NO_CODE;
+  private rows: Int32Array = NO_CODE;
 
   constructor(
     readonly store: Store,
@@ -267,7 +272,11 @@ export class Machine {
       }
       // `| 0`: maxSteps - steps is usually a double (limits go to 10^10); the loop must
       // compare against a small integer or V8 deoptimizes it ("lost precision").
-      this.runChunk(Math.min(this.maxSteps - this.steps, CHUNK_STEPS) | 0, dispatchTable(this.store.code));
+      // Through fields, not parameters: V8 knows a field's array type, so the loop does not
+      // re-check it on every dispatch.
+      this.code = dispatchTable(this.store.code);
+      this.rows = this.store.code.words;
+      this.runChunk(Math.min(this.maxSteps - this.steps, CHUNK_STEPS) | 0);
     }
   }
 
@@ -282,12 +291,13 @@ export class Machine {
    * `unaryOp` / `binaryOp`, everything that touches more state to `execRare`.
    * The stack pointer is kept in words here (`s` = 2 * sp).
    */
-  private runChunk(budget: number, code: Int32Array): void {
+  private runChunk(budget: number): void {
     const start = this.steps;
     // `code` is the dispatch table: the rows with a fused opcode in word 0 where a
     // sequence starts (so operands and dispatch come from one array); `rows` is the
     // machine code itself, whose word 0 is dispatched on when the budget is nearly spent.
-    const rows = this.store.code.words;
+    const code = this.code;
+    const rows = this.rows;
     const w = this.stack;
     const f32 = this.f32;
     const f64 = this.f64;
@@ -327,7 +337,7 @@ export class Machine {
           case F.C_SHL: n++; w[s] = code[base + 1]; w[s + 1] = 0; w[s - 2] <<= w[s]; pc += 2; break;
           case F.C_SHR_S: n++; w[s] = code[base + 1]; w[s + 1] = 0; w[s - 2] >>= w[s]; pc += 2; break;
           case F.C_SHR_U: n++; w[s] = code[base + 1]; w[s + 1] = 0; w[s - 2] = w[s - 2] >>> w[s]; pc += 2; break;
-          case F.C_ROTL: n++; w[s] = code[base + 1]; w[s + 1] = 0; w[s - 2] = rotl32(w[s - 2], w[s]); pc += 2; break;
+          case F.C_ROTL: n++; w[s] = code[base + 1]; w[s + 1] = 0; { const x = w[s - 2]; const k = w[s]; w[s - 2] = (x << k) | (x >>> (32 - k)); } pc += 2; break;
 
           case F.LC_ADD: case F.LC_SUB: case F.LC_MUL: case F.LC_AND: case F.LC_OR:
           case F.LC_XOR: case F.LC_SHL: case F.LC_SHR_S: case F.LC_SHR_U: case F.LC_ROTL:
@@ -362,7 +372,7 @@ export class Machine {
               case 6: v = x << c; break;
               case 7: v = x >> c; break;
               case 8: v = (x >>> c) | 0; break;
-              default: v = rotl32(x, c);
+              default: v = (x << c) | (x >>> (32 - c)); // rotl
             }
             w[s] = v;
             if (op < F.LC_ADD_SET) {
@@ -416,7 +426,7 @@ export class Machine {
               case 6: v = x << y; break;
               case 7: v = x >> y; break;
               case 8: v = (x >>> y) | 0; break;
-              default: v = rotl32(x, y);
+              default: v = (x << y) | (x >>> (32 - y)); // rotl
             }
             w[s] = v;
             if (op < F.LL_ADD_SET) {
@@ -443,7 +453,8 @@ export class Machine {
             w[s + 3] = w[lb + 1];
             const x = f64[la >> 1];
             const y = f64[lb >> 1];
-            Fl.writeF64(w, f64, s >> 1, op === F.LL_F64_ADD ? x + y : op === F.LL_F64_SUB ? x - y : x * y);
+            const r = op === F.LL_F64_ADD ? x + y : op === F.LL_F64_SUB ? x - y : x * y;
+            if (r !== r) { w[s] = 0; w[s + 1] = NAN_F64_HI; } else f64[s >> 1] = r; // the NaN rule, inline
             s += 2;
             n += 2;
             pc += 3;
@@ -467,7 +478,7 @@ export class Machine {
               case F.L_SHL: w[s - 2] = x << y; break;
               case F.L_SHR_S: w[s - 2] = x >> y; break;
               case F.L_SHR_U: w[s - 2] = x >>> y; break;
-              default: w[s - 2] = rotl32(x, y);
+              default: w[s - 2] = (x << y) | (x >>> (32 - y)); // rotl
             }
             n++;
             pc += 2;
@@ -480,7 +491,8 @@ export class Machine {
             const j = (s >> 1) - 1;
             const x = f64[j];
             const y = f64[j + 1];
-            Fl.writeF64(w, f64, j, op === F.L_F64_ADD ? x + y : op === F.L_F64_SUB ? x - y : x * y);
+            const r = op === F.L_F64_ADD ? x + y : op === F.L_F64_SUB ? x - y : x * y;
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[j] = r;
             n++;
             pc += 2;
             break;
@@ -593,7 +605,8 @@ export class Machine {
             const j = (s >> 1) - 1;
             const x = f64[j];
             const y = f64[j + 1];
-            Fl.writeF64(w, f64, j, op === F.F64_ADD_STORE ? x + y : op === F.F64_SUB_STORE ? x - y : x * y);
+            const r = op === F.F64_ADD_STORE ? x + y : op === F.F64_SUB_STORE ? x - y : x * y;
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[j] = r;
             n++;
             pc++;
             s -= 4; // a trap in the store leaves its operands popped, as stepping does
@@ -689,7 +702,7 @@ export class Machine {
             n++;
             if (taken) {
               const b = base + CODE_WIDTH;
-              s = unwind(w, s, fw + code[b + 3] * 2, code[b + 2]);
+              s = code[b + 2] === 0 ? fw + code[b + 3] * 2 : unwind(w, s, fw + code[b + 3] * 2, code[b + 2]);
               pc = code[b + 1];
             } else pc += 2;
             break;
@@ -778,7 +791,7 @@ export class Machine {
           case Op.i32_shl: s -= 2; w[s - 2] <<= w[s]; pc++; break; // JS masks the count by 31
           case Op.i32_shr_s: s -= 2; w[s - 2] >>= w[s]; pc++; break;
           case Op.i32_shr_u: s -= 2; w[s - 2] = w[s - 2] >>> w[s]; pc++; break;
-          case Op.i32_rotl: s -= 2; w[s - 2] = rotl32(w[s - 2], w[s]); pc++; break;
+          case Op.i32_rotl: { s -= 2; const x = w[s - 2]; const k = w[s]; w[s - 2] = (x << k) | (x >>> (32 - k)); pc++; break; }
 
           // ---- control (spec 4.4.8) ----
           case Op.unreachable:
@@ -810,7 +823,8 @@ export class Machine {
               pc = this.pc; fw = this.fp * 2; bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
               break;
             }
-            s = unwind(w, s, fw + code[base + 3] * 2, code[base + 2]);
+            // A branch carrying no values (most of them) just resets the stack height.
+            s = code[base + 2] === 0 ? fw + code[base + 3] * 2 : unwind(w, s, fw + code[base + 3] * 2, code[base + 2]);
             pc = target;
             break;
           }
@@ -827,7 +841,7 @@ export class Machine {
               pc = this.pc; fw = this.fp * 2; bytes = this.mem.bytes; dv = this.mem.view; memSize = this.mem.size;
               break;
             }
-            s = unwind(w, s, fw + code[row + 3] * 2, code[row + 2]);
+            s = code[row + 2] === 0 ? fw + code[row + 3] * 2 : unwind(w, s, fw + code[row + 3] * 2, code[row + 2]);
             pc = target;
             break;
           }
@@ -1045,9 +1059,29 @@ export class Machine {
           case Op.i32_wrap_i64: w[s - 1] = 0; pc++; break;
           case Op.i64_extend_i32_s: w[s - 1] = w[s - 2] >> 31; pc++; break;
           case Op.i64_extend_i32_u: w[s - 1] = 0; pc++; break;
-          case Op.f64_add: s -= 2; Fl.writeF64(w, f64, (s >> 1) - 1, f64[(s >> 1) - 1] + f64[s >> 1]); pc++; break;
-          case Op.f64_sub: s -= 2; Fl.writeF64(w, f64, (s >> 1) - 1, f64[(s >> 1) - 1] - f64[s >> 1]); pc++; break;
-          case Op.f64_mul: s -= 2; Fl.writeF64(w, f64, (s >> 1) - 1, f64[(s >> 1) - 1] * f64[s >> 1]); pc++; break;
+          // The NaN rule (float.ts writeF64) written out in the float cases of this loop:
+          // whether V8 inlines the call varies with what ran before it optimizes the loop.
+          case Op.f64_add: {
+            s -= 2;
+            const r = f64[(s >> 1) - 1] + f64[s >> 1];
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[(s >> 1) - 1] = r;
+            pc++;
+            break;
+          }
+          case Op.f64_sub: {
+            s -= 2;
+            const r = f64[(s >> 1) - 1] - f64[s >> 1];
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[(s >> 1) - 1] = r;
+            pc++;
+            break;
+          }
+          case Op.f64_mul: {
+            s -= 2;
+            const r = f64[(s >> 1) - 1] * f64[s >> 1];
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[(s >> 1) - 1] = r;
+            pc++;
+            break;
+          }
           case Op.i32_reinterpret_f32:
           case Op.i64_reinterpret_f64:
           case Op.f32_reinterpret_i32:
@@ -1454,10 +1488,9 @@ function unwind(w: Int32Array, s: number, to: number, arity: number): number {
   return to + arity * 2;
 }
 
-/** i32.rotl: JS masks shift counts by 31, so k = 0 gives (x << 0) | (x >>> 0) = x. */
-function rotl32(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
+// i32.rotl is written out in the loop as (x << k) | (x >>> (32 - k)): JS masks shift
+// counts by 31, so k = 0 gives (x << 0) | (x >>> 0) = x. (A helper was inlined by V8 at
+// only some of its call sites.)
 
 // Instructions outside runChunk's switch that only compute on the value stack.
 export const UNARY = 1;
