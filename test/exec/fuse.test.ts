@@ -38,6 +38,11 @@ function everyFusedSequence(): string {
     }
     lines.push('nop', 'local.get 3', 'i32.eqz', 'i32.const 5', op, 'local.set 3'); // i32.const; OP
   }
+  for (const op of COMPARE) { // local.get; i32.const|local.get; CMP; br_if, taken and not
+    for (const [a, b] of [['1', 'i32.const 5'], ['0', 'i32.const 5'], ['0', 'local.get 0'], ['1', 'local.get 0']]) {
+      lines.push('block', 'nop', `local.get ${a}`, b, op, 'br_if 0', 'i32.const 1', 'local.get 3', 'i32.add', 'local.set 3', 'end');
+    }
+  }
   for (const op of COMPARE) {
     // x against the counter, and the counter against itself (equal operands).
     for (const [a, b] of [['1', '0'], ['0', '0'], ['0', '1']]) {

@@ -109,6 +109,12 @@ export const Fused = {
    * LC_OP_THEN + 16 * (OP2's index) + OP's index (hash rounds: x ^ (y >>> k)).
    */
   LC_OP_THEN: 0x200,
+  /**
+   * `local.get a; i32.const c|local.get b; CMP; br_if` (a loop's condition), CMP a binary
+   * comparison of COMPARE: LC_CMP_BR_IF / LL_CMP_BR_IF + CMP's index there (1..10).
+   */
+  LC_CMP_BR_IF: 0x240,
+  LL_CMP_BR_IF: 0x250,
 } as const;
 
 /**
@@ -134,6 +140,8 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...F64_STORED.map((op, k): [string, number] => [`LL_${suffix(op)}`, Fused.LL_F64_OP + k]),
     ...THEN.flatMap((then, j) =>
       ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}_THEN_${suffix(then)}`, Fused.LC_OP_THEN + 16 * j + k])),
+    ...COMPARE.slice(1).map((op, k): [string, number] => [`LC_${suffix(op)}_BR_IF`, Fused.LC_CMP_BR_IF + k + 1]),
+    ...COMPARE.slice(1).map((op, k): [string, number] => [`LL_${suffix(op)}_BR_IF`, Fused.LL_CMP_BR_IF + k + 1]),
     ['SET_GET2', Fused.SET_GET2],
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
@@ -233,6 +241,10 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       if (op1 === Op.i32_const && op2 === Op.i32_add) {
         const load = LOAD_INDEX[opAt(words, rows, pc + 3)];
         if (load >= 0) return fused(Fused.LC_ADD_LOAD + load, 4);
+      }
+      if ((op1 === Op.i32_const || op1 === Op.local_get) && COMPARE_INDEX[op2] >= 1 && opAt(words, rows, pc + 3) === Op.br_if &&
+          words[(pc + 3) * CODE_WIDTH + 1] !== RETURN_TARGET) {
+        return fused((op1 === Op.i32_const ? Fused.LC_CMP_BR_IF : Fused.LL_CMP_BR_IF) + COMPARE_INDEX[op2], 4);
       }
       if ((op1 === Op.i32_const || op1 === Op.local_get) && arith2 >= 0) {
         const op3 = opAt(words, rows, pc + 3);

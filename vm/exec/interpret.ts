@@ -113,7 +113,11 @@ const enum F {
   LC_OR_THEN_AND = 0x224, LC_XOR_THEN_AND = 0x225, LC_SHL_THEN_AND = 0x226, LC_SHR_S_THEN_AND = 0x227, LC_SHR_U_THEN_AND = 0x228,
   LC_ROTL_THEN_AND = 0x229, LC_ADD_THEN_OR = 0x230, LC_SUB_THEN_OR = 0x231, LC_MUL_THEN_OR = 0x232, LC_AND_THEN_OR = 0x233,
   LC_OR_THEN_OR = 0x234, LC_XOR_THEN_OR = 0x235, LC_SHL_THEN_OR = 0x236, LC_SHR_S_THEN_OR = 0x237, LC_SHR_U_THEN_OR = 0x238,
-  LC_ROTL_THEN_OR = 0x239,
+  LC_ROTL_THEN_OR = 0x239, LC_EQ_BR_IF = 0x241, LC_NE_BR_IF = 0x242, LC_LT_S_BR_IF = 0x243, LC_LT_U_BR_IF = 0x244,
+  LC_GT_S_BR_IF = 0x245, LC_GT_U_BR_IF = 0x246, LC_LE_S_BR_IF = 0x247, LC_LE_U_BR_IF = 0x248, LC_GE_S_BR_IF = 0x249,
+  LC_GE_U_BR_IF = 0x24a, LL_EQ_BR_IF = 0x251, LL_NE_BR_IF = 0x252, LL_LT_S_BR_IF = 0x253, LL_LT_U_BR_IF = 0x254,
+  LL_GT_S_BR_IF = 0x255, LL_GT_U_BR_IF = 0x256, LL_LE_S_BR_IF = 0x257, LL_LE_U_BR_IF = 0x258, LL_GE_S_BR_IF = 0x259,
+  LL_GE_U_BR_IF = 0x25a,
 }
 // ---- end of opcode numbers ----
 
@@ -673,6 +677,49 @@ export class Machine {
             s += 2;
             n++;
             pc += 2;
+            break;
+          }
+          case F.LC_EQ_BR_IF: case F.LC_NE_BR_IF: case F.LC_LT_S_BR_IF: case F.LC_LT_U_BR_IF: case F.LC_GT_S_BR_IF:
+          case F.LC_GT_U_BR_IF: case F.LC_LE_S_BR_IF: case F.LC_LE_U_BR_IF: case F.LC_GE_S_BR_IF:
+          case F.LC_GE_U_BR_IF:
+          case F.LL_EQ_BR_IF: case F.LL_NE_BR_IF: case F.LL_LT_S_BR_IF: case F.LL_LT_U_BR_IF: case F.LL_GT_S_BR_IF:
+          case F.LL_GT_U_BR_IF: case F.LL_LE_S_BR_IF: case F.LL_LE_U_BR_IF: case F.LL_GE_S_BR_IF:
+          case F.LL_GE_U_BR_IF: {
+            // local.get a; i32.const c|local.get b; CMP; br_if (not a return): the pushed
+            // slots stay written, the comparison's result where br_if popped it.
+            const l = fw + code[base + 1] * 2;
+            const x = w[l];
+            let y: number;
+            w[s + 1] = w[l + 1];
+            if (op < F.LL_EQ_BR_IF) {
+              y = code[base + 5];
+              w[s + 3] = 0;
+            } else {
+              const lb = fw + code[base + 5] * 2;
+              y = w[lb];
+              w[s + 3] = w[lb + 1];
+            }
+            w[s + 2] = y;
+            let taken: boolean;
+            switch (op & 15) { // CMP's index in fuse.ts's COMPARE
+              case 1: taken = x === y; break;
+              case 2: taken = x !== y; break;
+              case 3: taken = x < y; break;
+              case 4: taken = (x >>> 0) < (y >>> 0); break;
+              case 5: taken = x > y; break;
+              case 6: taken = (x >>> 0) > (y >>> 0); break;
+              case 7: taken = x <= y; break;
+              case 8: taken = (x >>> 0) <= (y >>> 0); break;
+              case 9: taken = x >= y; break;
+              default: taken = (x >>> 0) >= (y >>> 0);
+            }
+            w[s] = taken ? 1 : 0;
+            n += 3;
+            if (taken) {
+              const b = base + 3 * CODE_WIDTH;
+              s = code[b + 2] === 0 ? fw + code[b + 3] * 2 : unwind(w, s, fw + code[b + 3] * 2, code[b + 2]);
+              pc = code[b + 1];
+            } else pc += 4;
             break;
           }
           case F.EQZ_BR_IF: case F.EQ_BR_IF: case F.NE_BR_IF: case F.LT_S_BR_IF: case F.LT_U_BR_IF: case F.GT_S_BR_IF:
