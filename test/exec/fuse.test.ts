@@ -70,7 +70,14 @@ function everyFusedSequence(): string {
   // Memory bytes 0..127 hold i * 37: negative int8 values for the sign-extending loads.
   lines.push('nop', 'i32.const 0', 'i32.const 37', 'i32.const 128', 'memory.fill');
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u']) {
-    for (const op of ['i32.mul', 'i32.add']) lines.push('nop', 'local.get 1', 'local.get 0', 'nop', `${load} 0 7`, op, 'local.set 3'); // LOAD; OP
+    for (const op of ['i32.mul', 'i32.add']) {
+      lines.push('nop', 'local.get 1', 'local.get 0', 'nop', `${load} 0 7`, op, 'local.set 3'); // LOAD; OP
+      // the four address + load sequences, then OP with the value below
+      lines.push('nop', 'local.get 1', 'local.get 0', 'i32.const 4', 'nop', 'i32.add', `${load} 0 7`, op, 'local.set 3');
+      lines.push('nop', 'local.get 1', 'nop', 'local.get 0', `${load} 0 7`, op, 'local.set 3');
+      lines.push('nop', 'local.get 1', 'nop', 'local.get 0', 'i32.const 4', 'i32.add', `${load} 0 7`, op, 'local.set 3');
+      lines.push('nop', 'local.get 1', 'local.get 0', 'nop', 'i32.const 4', 'i32.add', `${load} 0 7`, op, 'local.set 3');
+    }
   }
   for (const op of ['f64.add', 'f64.sub', 'f64.mul']) {
     lines.push('nop', 'local.get 0', 'local.get 4', 'f64.const 0x7ff4000000000001', 'nop', op, 'f64.store 3 16'); // OP; f64.store
@@ -144,6 +151,7 @@ describe('superinstructions', () => {
     ['local.get; i32.const; i32.add; i32.load8_s', 'i32.const 65530\nlocal.set 0\nnop\nlocal.get 0\ni32.const 6\ni32.add\ni32.load8_s 0 0\ndrop\nend'],
     ['i32.const; i32.add; f64.load', 'i32.const 65530\nnop\ni32.const 6\ni32.add\nf64.load 3 0\ndrop\nend'],
     ['i32.load8_u; i32.mul', 'i32.const 5\ni32.const -1\nnop\ni32.load8_u 0 0\ni32.mul\ndrop\nend'],
+    ['local.get; i32.const; i32.add; i32.load8_s; i32.mul', 'i32.const 65530\nlocal.set 0\ni32.const 3\nnop\nlocal.get 0\ni32.const 6\ni32.add\ni32.load8_s 0 0\ni32.mul\ndrop\nend'],
     ['f64.mul; f64.store', 'i32.const 65530\nf64.const 0x4002000000000000\nf64.const 0x4002000000000000\nnop\nf64.mul\nf64.store 3 0\nend'],
   ]) {
     it(`a trap inside a fused ${kind}: the same trapped state as single-stepping`, () => {

@@ -20,7 +20,7 @@ import { Op, opName } from '../syntax/opcodes.js';
 import { CODE_WIDTH, RETURN_TARGET, type CodeBuffer } from './code.js';
 
 /** The most rows one fused opcode runs: the step budget must have room for this many. */
-export const MAX_FUSED_ROWS = 4;
+export const MAX_FUSED_ROWS = 5;
 
 /** The i32 binary operators that fuse with the pushes of their operands, in family order. */
 const ARITH = [
@@ -115,6 +115,12 @@ export const Fused = {
    */
   LC_CMP_BR_IF: 0x240,
   LL_CMP_BR_IF: 0x250,
+  /**
+   * The four address + load families above (ADD_LOAD, L_LOAD, LC_ADD_LOAD, C_ADD_LOAD in
+   * that order) with an i32 load followed by i32.mul or i32.add (dot products):
+   * ADD_LOAD_THEN + 8 * family + 2 * (index in INT_LOADS) + (index in LOAD_THEN).
+   */
+  ADD_LOAD_THEN: 0x280,
 } as const;
 
 /**
@@ -142,6 +148,8 @@ export function fusedOpcodes(): Array<[string, number]> {
       ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}_THEN_${suffix(then)}`, Fused.LC_OP_THEN + 16 * j + k])),
     ...COMPARE.slice(1).map((op, k): [string, number] => [`LC_${suffix(op)}_BR_IF`, Fused.LC_CMP_BR_IF + k + 1]),
     ...COMPARE.slice(1).map((op, k): [string, number] => [`LL_${suffix(op)}_BR_IF`, Fused.LL_CMP_BR_IF + k + 1]),
+    ...['ADD_', 'L_', 'LC_ADD_', 'C_ADD_'].flatMap((family, f) => INT_LOADS.flatMap((load, k) =>
+      LOAD_THEN.map((then, j): [string, number] => [`${family}${suffix(load)}_${suffix(then)}`, Fused.ADD_LOAD_THEN + 8 * f + 2 * k + j]))),
     ['SET_GET2', Fused.SET_GET2],
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
@@ -228,6 +236,17 @@ function opAt(words: Int32Array, rows: number, pc: number): number {
 }
 
 /**
+ * An address + load family member (`op`, `rows` long, family index `family`), or its
+ * variant with the operator `next` after the load when that is an i32 load followed by
+ * i32.mul or i32.add.
+ */
+function withThen(op: number, family: number, rows: number, next: number): number {
+  const load = op & 7;
+  if (load > 2 || LOAD_THEN_INDEX[next] < 0) return fused(op, rows);
+  return fused(Fused.ADD_LOAD_THEN + 8 * family + 2 * load + LOAD_THEN_INDEX[next], rows + 1);
+}
+
+/**
  * The fused opcode of a known sequence starting at row `pc`, packed with how many rows it
  * runs (see `fused`), or NONE.
  */
@@ -240,7 +259,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
     case Op.local_get: {
       if (op1 === Op.i32_const && op2 === Op.i32_add) {
         const load = LOAD_INDEX[opAt(words, rows, pc + 3)];
-        if (load >= 0) return fused(Fused.LC_ADD_LOAD + load, 4);
+        if (load >= 0) return withThen(Fused.LC_ADD_LOAD + load, 2, 4, opAt(words, rows, pc + 4));
       }
       if ((op1 === Op.i32_const || op1 === Op.local_get) && COMPARE_INDEX[op2] >= 1 && opAt(words, rows, pc + 3) === Op.br_if &&
           words[(pc + 3) * CODE_WIDTH + 1] !== RETURN_TARGET) {
@@ -258,10 +277,10 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       if (op1 === Op.local_get && F64_STORED_INDEX[op2] >= 0) return fused(Fused.LL_F64_OP + F64_STORED_INDEX[op2], 3);
       if (op1 === Op.local_get) return fused(Fused.LL, 2);
       if (LOCAL_RIGHT_INDEX[op1] >= 0) return fused(Fused.L_OP + LOCAL_RIGHT_INDEX[op1], 2);
-      return LOAD_INDEX[op1] >= 0 ? fused(Fused.L_LOAD + LOAD_INDEX[op1], 2) : NONE;
+      return LOAD_INDEX[op1] >= 0 ? withThen(Fused.L_LOAD + LOAD_INDEX[op1], 1, 2, op2) : NONE;
     }
     case Op.i32_add:
-      if (LOAD_INDEX[op1] >= 0) return fused(Fused.ADD_LOAD + LOAD_INDEX[op1], 2);
+      if (LOAD_INDEX[op1] >= 0) return withThen(Fused.ADD_LOAD + LOAD_INDEX[op1], 0, 2, op2);
       if (op1 === Op.local_set) return fused(Fused.ADD_SET, 2);
       return op1 === Op.local_tee ? fused(Fused.ADD_TEE, 2) : NONE;
     case Op.nop:
@@ -271,7 +290,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       if (NOP_INDEX[op1] < 0) return NONE;
       return NOP_INDEX[op2] >= 0 ? fused(Fused.NOP3, 3) : fused(Fused.NOP2, 2);
     case Op.i32_const:
-      if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return fused(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3);
+      if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return withThen(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3, 3, opAt(words, rows, pc + 3));
       return ARITH_INDEX[op1] >= 0 ? fused(Fused.C_OP + ARITH_INDEX[op1], 2) : NONE;
     case Op.local_set:
       if (op1 !== Op.local_get) return NONE;

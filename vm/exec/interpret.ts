@@ -117,7 +117,11 @@ const enum F {
   LC_GT_S_BR_IF = 0x245, LC_GT_U_BR_IF = 0x246, LC_LE_S_BR_IF = 0x247, LC_LE_U_BR_IF = 0x248, LC_GE_S_BR_IF = 0x249,
   LC_GE_U_BR_IF = 0x24a, LL_EQ_BR_IF = 0x251, LL_NE_BR_IF = 0x252, LL_LT_S_BR_IF = 0x253, LL_LT_U_BR_IF = 0x254,
   LL_GT_S_BR_IF = 0x255, LL_GT_U_BR_IF = 0x256, LL_LE_S_BR_IF = 0x257, LL_LE_U_BR_IF = 0x258, LL_GE_S_BR_IF = 0x259,
-  LL_GE_U_BR_IF = 0x25a,
+  LL_GE_U_BR_IF = 0x25a, ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281, ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283,
+  ADD_LOAD8_U_MUL = 0x284, ADD_LOAD8_U_ADD = 0x285, L_LOAD_MUL = 0x288, L_LOAD_ADD = 0x289, L_LOAD8_S_MUL = 0x28a,
+  L_LOAD8_S_ADD = 0x28b, L_LOAD8_U_MUL = 0x28c, L_LOAD8_U_ADD = 0x28d, LC_ADD_LOAD_MUL = 0x290, LC_ADD_LOAD_ADD = 0x291,
+  LC_ADD_LOAD8_S_MUL = 0x292, LC_ADD_LOAD8_S_ADD = 0x293, LC_ADD_LOAD8_U_MUL = 0x294, LC_ADD_LOAD8_U_ADD = 0x295, C_ADD_LOAD_MUL = 0x298,
+  C_ADD_LOAD_ADD = 0x299, C_ADD_LOAD8_S_MUL = 0x29a, C_ADD_LOAD8_S_ADD = 0x29b, C_ADD_LOAD8_U_MUL = 0x29c, C_ADD_LOAD8_U_ADD = 0x29d,
 }
 // ---- end of opcode numbers ----
 
@@ -526,22 +530,30 @@ export class Machine {
           case F.ADD_LOAD: case F.ADD_LOAD8_S: case F.ADD_LOAD8_U: case F.ADD_F64_LOAD:
           case F.L_LOAD: case F.L_LOAD8_S: case F.L_LOAD8_U: case F.L_F64_LOAD:
           case F.LC_ADD_LOAD: case F.LC_ADD_LOAD8_S: case F.LC_ADD_LOAD8_U: case F.LC_ADD_F64_LOAD:
-          case F.C_ADD_LOAD: case F.C_ADD_LOAD8_S: case F.C_ADD_LOAD8_U: case F.C_ADD_F64_LOAD: {
-            // The rows computing the address, then the load. They are done before the load
-            // can trap: a trap leaves pc on the load row, every step up to it counted.
-            if (op < F.L_LOAD) { // i32.add
+          case F.C_ADD_LOAD: case F.C_ADD_LOAD8_S: case F.C_ADD_LOAD8_U: case F.C_ADD_F64_LOAD:
+          case F.ADD_LOAD_MUL: case F.ADD_LOAD_ADD: case F.ADD_LOAD8_S_MUL: case F.ADD_LOAD8_S_ADD: case F.ADD_LOAD8_U_MUL: case F.ADD_LOAD8_U_ADD:
+          case F.L_LOAD_MUL: case F.L_LOAD_ADD: case F.L_LOAD8_S_MUL: case F.L_LOAD8_S_ADD: case F.L_LOAD8_U_MUL: case F.L_LOAD8_U_ADD:
+          case F.LC_ADD_LOAD_MUL: case F.LC_ADD_LOAD_ADD: case F.LC_ADD_LOAD8_S_MUL: case F.LC_ADD_LOAD8_S_ADD: case F.LC_ADD_LOAD8_U_MUL: case F.LC_ADD_LOAD8_U_ADD:
+          case F.C_ADD_LOAD_MUL: case F.C_ADD_LOAD_ADD: case F.C_ADD_LOAD8_S_MUL: case F.C_ADD_LOAD8_S_ADD: case F.C_ADD_LOAD8_U_MUL: case F.C_ADD_LOAD8_U_ADD: {
+            // The rows computing the address, then the load [, then i32.mul|i32.add with the
+            // value below]. Rows are done in order: a trap in the load leaves pc on the load
+            // row, every step up to it counted, the operator's row not run.
+            // Families (fuse.ts): ADD_LOAD.. = family * 8 + load; ADD_LOAD_MUL.. = family * 8 + load * 2 + then.
+            const fusedThen = op >= F.ADD_LOAD_MUL;
+            const family = fusedThen ? (op - F.ADD_LOAD_MUL) >> 3 : (op - F.ADD_LOAD) >> 3;
+            if (family === 0) { // i32.add
               s -= 2;
               w[s - 2] = (w[s - 2] + w[s]) | 0;
               n++;
               pc++;
-            } else if (op < F.LC_ADD_LOAD) { // local.get a
+            } else if (family === 1) { // local.get a
               const l = fw + code[base + 1] * 2;
               w[s] = w[l];
               w[s + 1] = w[l + 1];
               s += 2;
               n++;
               pc++;
-            } else if (op < F.C_ADD_LOAD) { // local.get a; i32.const c; i32.add
+            } else if (family === 2) { // local.get a; i32.const c; i32.add
               const l = fw + code[base + 1] * 2;
               const c = code[base + 5];
               w[s + 1] = w[l + 1];
@@ -560,7 +572,7 @@ export class Machine {
               pc += 2;
             }
             const a = (w[s - 2] >>> 0) + (code[pc * CODE_WIDTH + 1] >>> 0);
-            switch (op & 7) { // the load, in the order of fuse.ts's LOADS
+            switch (fusedThen ? (op >> 1) & 3 : op & 7) { // the load, in the order of fuse.ts's LOADS
               case 0:
                 if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
                 w[s - 2] = dv.getInt32(a, true);
@@ -581,6 +593,13 @@ export class Machine {
                 w[s - 1] = dv.getInt32(a + 4, true);
             }
             pc++;
+            if (fusedThen) { // i32.mul | i32.add: the loaded value is the right operand
+              s -= 2;
+              const v = w[s];
+              w[s - 2] = (op & 1) === 0 ? Math.imul(w[s - 2], v) : (w[s - 2] + v) | 0;
+              n++;
+              pc++;
+            }
             break;
           }
           case F.LOAD_MUL: case F.LOAD_ADD: case F.LOAD8_S_MUL: case F.LOAD8_S_ADD: case F.LOAD8_U_MUL: case F.LOAD8_U_ADD: {
