@@ -42,6 +42,9 @@ function everyFusedSequence(): string {
     for (const [a, b] of [['1', 'i32.const 5'], ['0', 'i32.const 5'], ['0', 'local.get 0'], ['1', 'local.get 0']]) {
       lines.push('block', 'nop', `local.get ${a}`, b, op, 'br_if 0', 'i32.const 1', 'local.get 3', 'i32.add', 'local.set 3', 'end');
     }
+    for (const [a, c] of [['1', '5'], ['0', '5'], ['0', '-7']]) { // i32.const; CMP; br_if
+      lines.push('block', `local.get ${a}`, 'nop', `i32.const ${c}`, op, 'br_if 0', 'i32.const 1', 'local.get 3', 'i32.add', 'local.set 3', 'end');
+    }
   }
   for (const op of COMPARE) {
     // x against the counter, and the counter against itself (equal operands).

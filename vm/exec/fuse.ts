@@ -115,6 +115,8 @@ export const Fused = {
    */
   LC_CMP_BR_IF: 0x240,
   LL_CMP_BR_IF: 0x250,
+  /** `i32.const c; CMP; br_if`: C_CMP_BR_IF + CMP's index in COMPARE (1..10). */
+  C_CMP_BR_IF: 0x260,
   /**
    * The four address + load families above (ADD_LOAD, L_LOAD, LC_ADD_LOAD, C_ADD_LOAD in
    * that order) with an i32 load followed by i32.mul or i32.add (dot products):
@@ -150,6 +152,7 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...COMPARE.slice(1).map((op, k): [string, number] => [`LL_${suffix(op)}_BR_IF`, Fused.LL_CMP_BR_IF + k + 1]),
     ...['ADD_', 'L_', 'LC_ADD_', 'C_ADD_'].flatMap((family, f) => INT_LOADS.flatMap((load, k) =>
       LOAD_THEN.map((then, j): [string, number] => [`${family}${suffix(load)}_${suffix(then)}`, Fused.ADD_LOAD_THEN + 8 * f + 2 * k + j]))),
+    ...COMPARE.slice(1).map((op, k): [string, number] => [`C_${suffix(op)}_BR_IF`, Fused.C_CMP_BR_IF + k + 1]),
     ['SET_GET2', Fused.SET_GET2],
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
@@ -290,6 +293,9 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       if (NOP_INDEX[op1] < 0) return NONE;
       return NOP_INDEX[op2] >= 0 ? fused(Fused.NOP3, 3) : fused(Fused.NOP2, 2);
     case Op.i32_const:
+      if (COMPARE_INDEX[op1] >= 1 && op2 === Op.br_if && words[(pc + 2) * CODE_WIDTH + 1] !== RETURN_TARGET) {
+        return fused(Fused.C_CMP_BR_IF + COMPARE_INDEX[op1], 3);
+      }
       if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return withThen(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3, 3, opAt(words, rows, pc + 3));
       return ARITH_INDEX[op1] >= 0 ? fused(Fused.C_OP + ARITH_INDEX[op1], 2) : NONE;
     case Op.local_set:

@@ -117,7 +117,9 @@ const enum F {
   LC_GT_S_BR_IF = 0x245, LC_GT_U_BR_IF = 0x246, LC_LE_S_BR_IF = 0x247, LC_LE_U_BR_IF = 0x248, LC_GE_S_BR_IF = 0x249,
   LC_GE_U_BR_IF = 0x24a, LL_EQ_BR_IF = 0x251, LL_NE_BR_IF = 0x252, LL_LT_S_BR_IF = 0x253, LL_LT_U_BR_IF = 0x254,
   LL_GT_S_BR_IF = 0x255, LL_GT_U_BR_IF = 0x256, LL_LE_S_BR_IF = 0x257, LL_LE_U_BR_IF = 0x258, LL_GE_S_BR_IF = 0x259,
-  LL_GE_U_BR_IF = 0x25a, ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281, ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283,
+  LL_GE_U_BR_IF = 0x25a, C_EQ_BR_IF = 0x261, C_NE_BR_IF = 0x262, C_LT_S_BR_IF = 0x263, C_LT_U_BR_IF = 0x264,
+  C_GT_S_BR_IF = 0x265, C_GT_U_BR_IF = 0x266, C_LE_S_BR_IF = 0x267, C_LE_U_BR_IF = 0x268, C_GE_S_BR_IF = 0x269,
+  C_GE_U_BR_IF = 0x26a, ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281, ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283,
   ADD_LOAD8_U_MUL = 0x284, ADD_LOAD8_U_ADD = 0x285, L_LOAD_MUL = 0x288, L_LOAD_ADD = 0x289, L_LOAD8_S_MUL = 0x28a,
   L_LOAD8_S_ADD = 0x28b, L_LOAD8_U_MUL = 0x28c, L_LOAD8_U_ADD = 0x28d, LC_ADD_LOAD_MUL = 0x290, LC_ADD_LOAD_ADD = 0x291,
   LC_ADD_LOAD8_S_MUL = 0x292, LC_ADD_LOAD8_S_ADD = 0x293, LC_ADD_LOAD8_U_MUL = 0x294, LC_ADD_LOAD8_U_ADD = 0x295, C_ADD_LOAD_MUL = 0x298,
@@ -739,6 +741,37 @@ export class Machine {
               s = code[b + 2] === 0 ? fw + code[b + 3] * 2 : unwind(w, s, fw + code[b + 3] * 2, code[b + 2]);
               pc = code[b + 1];
             } else pc += 4;
+            break;
+          }
+          case F.C_EQ_BR_IF: case F.C_NE_BR_IF: case F.C_LT_S_BR_IF: case F.C_LT_U_BR_IF: case F.C_GT_S_BR_IF:
+          case F.C_GT_U_BR_IF: case F.C_LE_S_BR_IF: case F.C_LE_U_BR_IF: case F.C_GE_S_BR_IF: case F.C_GE_U_BR_IF: {
+            // i32.const c; CMP; br_if (not a return): the constant is the right operand; its
+            // slot stays written above the comparison's result, which br_if popped.
+            const x = w[s - 2];
+            const c = code[base + 1];
+            w[s] = c;
+            w[s + 1] = 0;
+            let taken: boolean;
+            switch (op & 15) { // CMP's index in fuse.ts's COMPARE
+              case 1: taken = x === c; break;
+              case 2: taken = x !== c; break;
+              case 3: taken = x < c; break;
+              case 4: taken = (x >>> 0) < (c >>> 0); break;
+              case 5: taken = x > c; break;
+              case 6: taken = (x >>> 0) > (c >>> 0); break;
+              case 7: taken = x <= c; break;
+              case 8: taken = (x >>> 0) <= (c >>> 0); break;
+              case 9: taken = x >= c; break;
+              default: taken = (x >>> 0) >= (c >>> 0);
+            }
+            w[s - 2] = taken ? 1 : 0;
+            s -= 2;
+            n += 2;
+            if (taken) {
+              const b = base + 2 * CODE_WIDTH;
+              s = code[b + 2] === 0 ? fw + code[b + 3] * 2 : unwind(w, s, fw + code[b + 3] * 2, code[b + 2]);
+              pc = code[b + 1];
+            } else pc += 3;
             break;
           }
           case F.EQZ_BR_IF: case F.EQ_BR_IF: case F.NE_BR_IF: case F.LT_S_BR_IF: case F.LT_U_BR_IF: case F.GT_S_BR_IF:

@@ -169,6 +169,7 @@ function fused(): string[] {
   }
   for (const op of ['eq', 'ne', 'lt_s', 'lt_u', 'gt_s', 'gt_u', 'le_s', 'le_u', 'ge_s', 'ge_u']) {
     for (const second of ['i32.const -1', 'local.get 2', 'i32.const 5']) lines.push('block', 'nop', 'local.get 2', second, `i32.${op}`, 'br_if 0', 'end');
+    for (const c of ['i32.const -1', 'i32.const 5']) lines.push('block', 'local.get 2', 'nop', c, `i32.${op}`, 'br_if 0', 'end');
   }
   for (const op of ['eqz', 'eq', 'ne', 'lt_s', 'lt_u', 'gt_s', 'gt_u', 'le_s', 'le_u', 'ge_s', 'ge_u']) {
     for (const taken of [false, true]) {
