@@ -2,11 +2,12 @@
 //
 // The machine code (vm/exec/code.ts) stays one row per wasm instruction: that is what a
 // step is, what a pc names and what Part 2 commits to. This table is the interpreter's
-// private view of it: one entry per row, either the row's own opcode or a *fused* opcode
-// that runs this row and the next one or two in a single dispatch when the step budget
-// has room for all of them. A fused opcode writes exactly the slots, counts exactly the
-// steps and leaves exactly the pc that stepping the rows one by one would, so nothing
-// outside runChunk can tell the difference (test/exec/fuse.test.ts pins it).
+// private view of it: a copy of the rows in which word 0 is either the row's own opcode
+// or a *fused* opcode that runs this row and up to MAX_FUSED_ROWS - 1 following ones in a
+// single dispatch when the step budget has room for all of them. A fused opcode writes
+// exactly the slots, counts exactly the steps and leaves exactly the pc (and, when a load
+// or store in it traps, exactly the trapped state) that stepping the rows one by one
+// would, so nothing outside runChunk can tell the difference (test/exec/fuse.test.ts).
 //
 // Every row keeps an entry of its own, so a branch into the middle of a fused sequence
 // lands on a row that dispatches on its own. Only straight-line sequences are fused, and
@@ -14,7 +15,10 @@
 //
 // Which sequences: the most frequent ones in the fixtures' dynamic instruction mix
 // (local.get 24%, i32.const 16%; local.get + i32.const + i32.add alone is 5% of all
-// steps; in the float fixtures local.get + f64.mul is 4%). Measured in docs/benchmarks.md.
+// steps): operand pushes with their operator, the result's local.set/tee, address
+// arithmetic with its load, loop conditions with their br_if, register shuffles. Measured
+// in docs/benchmarks.md. A new family needs its cases in interpret.ts (then
+// `node scripts/gen-opcode-enums.mjs`), a run in warmup.ts and one in the fuse test.
 
 import { Op, opName } from '../syntax/opcodes.js';
 import { CODE_WIDTH, RETURN_TARGET, type CodeBuffer } from './code.js';
