@@ -11,7 +11,9 @@ import { prologueSteps, DEFAULT_LIMITS, type MachineLimits } from '../../vm/exec
 import { TrapMessage } from '../../vm/exec/trap.js';
 import { jobIO, loadJob, runInterpreted, type JobInput, type RunResult } from '../../vm/job.js';
 import { attemptNative, runNative, type NativeAttempt } from '../../vm/native/engine.js';
-import { instrumentJob, nanBitsUnobservable, segmentLeaders } from '../../vm/native/instrument.js';
+import { instrumentJob, segmentLeaders } from '../../vm/native/instrument.js';
+import { nanBitsUnobservable, observedNaNResults } from '../../vm/native/nan-bits.js';
+import { Op } from '../../vm/syntax/opcodes.js';
 import { validateModule } from '../../vm/valid/validate.js';
 import { F32, F64, I32, type Module, FUNCREF, EXTERNREF } from '../../vm/syntax/types.js';
 import { loadFixtures, TRAP_KINDS } from '../support/fixtures.js';
@@ -216,6 +218,52 @@ describe('NaN rule', () => {
     expect(seen('f32.add\nf32.const 1\nf32.copysign')).toBe(true);
     expect(seen('f32.add\nend')).toBe(true);
     expect(seen('f32.add\ncall 0')).toBe(true);
+  });
+
+  describe('a result kept in a local: canonicalised when some later read of it sees bits', () => {
+    /** Whether the first float arithmetic instruction of `text` is canonicalised. */
+    const seen = (text: string): boolean => {
+      const body = code(text);
+      const k = body.findIndex((ins) => ins.op === Op.f64_sub);
+      expect(k).toBeGreaterThanOrEqual(0);
+      return observedNaNResults(body)[k];
+    };
+    const sub = 'local.get 0\nlocal.get 0\nf64.sub\n';
+    it('read only by arithmetic, in a loop (nbody\'s dx): not canonicalised', () => {
+      expect(seen(`loop\n${sub}local.set 1\nlocal.get 1\nlocal.get 1\nf64.mul\ndrop\nlocal.get 2\nbr_if 0\nend\nend`)).toBe(false);
+    });
+    it('written again before a store reads it: not canonicalised', () => {
+      expect(seen(`${sub}local.set 1\nf64.const 1\nlocal.set 1\ni32.const 0\nlocal.get 1\nf64.store\nend`)).toBe(false);
+    });
+    it('stored after a branch', () => {
+      expect(seen(`${sub}local.set 1\nlocal.get 2\nbr_if 0\ni32.const 0\nlocal.get 1\nf64.store\nend`)).toBe(true);
+    });
+    it('stored on one arm of an if', () => {
+      expect(seen(`${sub}local.set 1\nlocal.get 2\nif\nf64.const 1\nlocal.set 1\nelse\nnop\nend\ni32.const 0\nlocal.get 1\nf64.store\nend`)).toBe(true);
+      expect(seen(`${sub}local.set 1\nlocal.get 2\nif\nf64.const 1\nlocal.set 1\nelse\nf64.const 2\nlocal.set 1\nend\ni32.const 0\nlocal.get 1\nf64.store\nend`)).toBe(false);
+    });
+    it('stored at the top of the loop, reached through the back edge', () => {
+      expect(seen(`loop\ni32.const 0\nlocal.get 1\nf64.store\n${sub}local.set 1\nlocal.get 2\nbr_if 0\nend\nend`)).toBe(true);
+    });
+    it('stored after a br out of a block', () => {
+      expect(seen(`block\n${sub}local.set 1\nbr 0\nf64.const 1\nlocal.set 1\nend\ni32.const 0\nlocal.get 1\nf64.store\nend`)).toBe(true);
+    });
+    it('copied to another local (a copy counts as seen)', () => {
+      expect(seen(`${sub}local.set 1\nlocal.get 1\nlocal.set 3\nend`)).toBe(true);
+    });
+    it('tee: the value left on the stack counts too', () => {
+      expect(seen(`${sub}local.tee 1\nf64.neg\ndrop\nend`)).toBe(true);
+      expect(seen(`${sub}local.tee 1\nf64.sqrt\ndrop\nlocal.get 1\nf64.abs\ndrop\nend`)).toBe(true);
+      expect(seen(`${sub}local.tee 1\nf64.sqrt\ndrop\nlocal.get 1\nf64.sqrt\ndrop\nend`)).toBe(false);
+    });
+  });
+
+  it('a NaN kept in a local across a loop: read by arithmetic, then observed, on both engines', async () => {
+    // local 1 (f32) gets 0/0 in a loop that only adds it up; after the loop its bits are read.
+    const wasm = startOnly('loop\nf32.const 0\nf32.const 0\nf32.div\nlocal.set 1\nlocal.get 1\nlocal.get 1\nf32.add\ndrop\n' +
+      'local.get 0\ni32.const 1\ni32.add\nlocal.tee 0\ni32.const 3\ni32.lt_u\nbr_if 0\nend\n' +
+      'local.get 1\ni32.reinterpret_f32\ncall 0\nend');
+    expect(await agreed(wasm)).toMatchObject({ status: 'exited', exitCode: 0x7fc00000 });
   });
 
   it('a NaN kept in a local: canonical when its bits are later observed, on both engines', async () => {

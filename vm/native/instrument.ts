@@ -10,7 +10,7 @@
 //  - Stack units: `__verity_units` (i32) gains F(f) at entry of f, exhaustion executes
 //    `unreachable`, and every call site restores the caller's value after the call.
 //  - NaN rule: every float arithmetic result is canonicalised, except where its consumer
-//    cannot tell NaNs apart (see nanBitsUnobservable).
+//    cannot tell NaNs apart (see nan-bits.ts).
 //  - Bulk operations call helpers that add their extra micro-steps; memory.grow and
 //    table.grow call helpers that refuse (via `unreachable`) when V8 fails a grow the
 //    machine would allow.
@@ -31,6 +31,7 @@ import {
 import { frameUnits, prologueSteps, type MachineLimits } from '../exec/limits.js';
 import { MAX_TABLE_SIZE } from '../exec/table.js';
 import type { FuncInfo, ModuleInfo } from '../valid/validate.js';
+import { ARITH_F32, ARITH_F64, observedNaNResults } from './nan-bits.js';
 
 export const STEPS_EXPORT = '__verity_steps';
 export const UNITS_EXPORT = '__verity_units';
@@ -50,16 +51,6 @@ export interface InstrumentedJob {
   /** Number of helper functions appended after the module's own functions. */
   helperCount: number;
 }
-
-/** Float arithmetic whose NaN results the NaN rule canonicalises, by result type. */
-const ARITH_F32 = new Set<number>([
-  Op.f32_add, Op.f32_sub, Op.f32_mul, Op.f32_div, Op.f32_sqrt, Op.f32_min, Op.f32_max,
-  Op.f32_ceil, Op.f32_floor, Op.f32_trunc, Op.f32_nearest, Op.f32_demote_f64,
-]);
-const ARITH_F64 = new Set<number>([
-  Op.f64_add, Op.f64_sub, Op.f64_mul, Op.f64_div, Op.f64_sqrt, Op.f64_min, Op.f64_max,
-  Op.f64_ceil, Op.f64_floor, Op.f64_trunc, Op.f64_nearest, Op.f64_promote_f32,
-]);
 
 const BULK_MEMORY = new Set<number>([Op.memory_fill, Op.memory_copy, Op.memory_init]);
 const BULK_TABLE = new Set<number>([Op.table_fill, Op.table_copy, Op.table_init]);
@@ -277,6 +268,7 @@ function instrumentFunc(rw: Rewriter, f: Func, info: FuncInfo): Func {
   const w = new BodyWriter(params, f.locals);
   const body = f.body;
   const leaders = segmentLeaders(body);
+  const observed = observedNaNResults(body);
   const units = frameUnits(params, f.locals.length, info.maxHeight);
 
   for (let k = 0; k < body.length; k++) {
@@ -288,7 +280,7 @@ function instrumentFunc(rw: Rewriter, f: Func, info: FuncInfo): Func {
       countSteps(rw, w, segmentLength(body, leaders, k) + prologue, ins.offset);
       if (k === 0 || body[k - 1].op === Op.loop) budgetCheck(rw, w, ins.offset);
     }
-    rewriteInstr(rw, w, body, k);
+    rewriteInstr(rw, w, body, k, observed[k]);
   }
   return { typeIdx: f.typeIdx, locals: w.allLocals(), body: w.code, offset: f.offset };
 }
@@ -326,7 +318,7 @@ function stopIf(w: BodyWriter, at: number): void {
   w.emit(i(Op.end, at));
 }
 
-function rewriteInstr(rw: Rewriter, w: BodyWriter, body: readonly Instr[], k: number): void {
+function rewriteInstr(rw: Rewriter, w: BodyWriter, body: readonly Instr[], k: number, nanObserved: boolean): void {
   const ins = body[k];
   const op = ins.op;
   const at = ins.offset;
@@ -341,7 +333,7 @@ function rewriteInstr(rw: Rewriter, w: BodyWriter, body: readonly Instr[], k: nu
     w.emit(i(Op.global_set, at, { a: rw.unitsGlobal }));
   } else if (ARITH_F32.has(op) || ARITH_F64.has(op)) {
     w.emit(ins);
-    if (!nanBitsUnobservable(body, k)) canonicalize(w, ARITH_F32.has(op) ? F32 : F64, at);
+    if (nanObserved) canonicalize(w, ARITH_F32.has(op) ? F32 : F64, at);
   } else if (BULK_MEMORY.has(op) || BULK_TABLE.has(op)) {
     w.emit(i(Op.call, at, { a: bulkHelper(rw, ins) }));
   } else if (op === Op.memory_grow) {
@@ -353,60 +345,7 @@ function rewriteInstr(rw: Rewriter, w: BodyWriter, body: readonly Instr[], k: nu
   }
 }
 
-// ---- Where NaN bits can be seen -------------------------------------------------
-// Canonicalising costs six instructions per float operation. It is needed only where a
-// NaN's bits can be observed: a store, a local or global, reinterpret, select, abs/neg/
-// copysign, a call, a branch or block result. Consumers that treat every NaN alike
-// (arithmetic under the rule, which yields a NaN it canonicalises itself; comparisons;
-// float-to-int truncations; drop) make it unnecessary. The consumer of the value an
-// instruction pushes is found by walking forward over straight-line numeric code.
-
-/** Consumers that cannot tell one NaN from another. */
-const NAN_BLIND = new Set<number>([
-  ...ARITH_F32, ...ARITH_F64,
-  Op.f32_eq, Op.f32_ne, Op.f32_lt, Op.f32_gt, Op.f32_le, Op.f32_ge,
-  Op.f64_eq, Op.f64_ne, Op.f64_lt, Op.f64_gt, Op.f64_le, Op.f64_ge,
-  Op.i32_trunc_f32_s, Op.i32_trunc_f32_u, Op.i32_trunc_f64_s, Op.i32_trunc_f64_u,
-  Op.i64_trunc_f32_s, Op.i64_trunc_f32_u, Op.i64_trunc_f64_s, Op.i64_trunc_f64_u,
-  Op.i32_trunc_sat_f32_s, Op.i32_trunc_sat_f32_u, Op.i32_trunc_sat_f64_s, Op.i32_trunc_sat_f64_u,
-  Op.i64_trunc_sat_f32_s, Op.i64_trunc_sat_f32_u, Op.i64_trunc_sat_f64_s, Op.i64_trunc_sat_f64_u,
-  Op.drop,
-]);
-
-/** How far the walk looks for a consumer before assuming the bits escape. */
-const CONSUMER_WINDOW = 16;
-
-/** [pops, pushes] of a straight-line instruction, or null for anything else (control, calls, ...). */
-function stackEffect(op: number): [number, number] | null {
-  if (op === Op.local_get || op === Op.global_get || op === Op.memory_size) return [0, 1];
-  if (op >= Op.i32_const && op <= Op.f64_const) return [0, 1];
-  if (op === Op.local_set || op === Op.global_set || op === Op.drop) return [1, 0];
-  if (op === Op.local_tee || op === Op.memory_grow) return [1, 1];
-  if (op >= Op.i32_load && op <= Op.i64_load32_u) return [1, 1];
-  if (op >= Op.i32_store && op <= Op.i64_store32) return [2, 0];
-  if (op === Op.i32_eqz || op === Op.i64_eqz) return [1, 1];
-  if ((op >= Op.i32_eq && op <= Op.i32_ge_u) || (op >= Op.i64_eq && op <= Op.f64_ge)) return [2, 1];
-  if ((op >= Op.i32_clz && op <= Op.i32_popcnt) || (op >= Op.i64_clz && op <= Op.i64_popcnt)) return [1, 1];
-  if ((op >= Op.i32_add && op <= Op.i32_rotr) || (op >= Op.i64_add && op <= Op.i64_rotr)) return [2, 1];
-  if ((op >= Op.f32_abs && op <= Op.f32_sqrt) || (op >= Op.f64_abs && op <= Op.f64_sqrt)) return [1, 1];
-  if ((op >= Op.f32_add && op <= Op.f32_copysign) || (op >= Op.f64_add && op <= Op.f64_copysign)) return [2, 1];
-  if (op >= Op.i32_wrap_i64 && op <= Op.i64_extend32_s) return [1, 1];
-  if (op >= Op.i32_trunc_sat_f32_s && op <= Op.i64_trunc_sat_f64_u) return [1, 1];
-  return null;
-}
-
-/** Whether the value body[k] pushes is consumed, within straight-line code, by a NaN-blind instruction. */
-export function nanBitsUnobservable(body: readonly Instr[], k: number): boolean {
-  let above = 0; // values pushed on top of ours since
-  for (let j = k + 1; j < body.length && j <= k + CONSUMER_WINDOW; j++) {
-    const effect = stackEffect(body[j].op);
-    if (effect === null) return false;
-    const [pops, pushes] = effect;
-    if (pops > above) return NAN_BLIND.has(body[j].op);
-    above += pushes - pops;
-  }
-  return false;
-}
+// ---- The NaN rule (where: nan-bits.ts) ---------------------------------------
 
 /** x -> (x == x ? x : canonical NaN), i.e. `select(x, NaN, x == x)`. */
 function canonicalize(w: BodyWriter, t: typeof F32 | typeof F64, at: number): void {
