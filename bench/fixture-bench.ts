@@ -53,10 +53,46 @@ interface Outcome {
   stderr: Uint8Array;
 }
 
-export async function benchFixture(fixture: Fixture, plan: RepeatPlan): Promise<FixtureBench> {
+/** The interpreter's part of a fixture's bench: run before any V8 or native run (see below). */
+export interface InterpBench {
+  /** The first run: V8 has not yet optimised the interpreter for this module's instruction mix. */
+  firstMs: number;
+  /** Best warm run. */
+  ms: number;
+  runs: number;
+  steps: number;
+  problems: string[];
+}
+
+/**
+ * The interpreter on one fixture. The bench runs this for every fixture before it runs V8
+ * or the native engine at all: node:wasi's memory.grow detaches an ArrayBuffer, and the
+ * first detach in a process makes V8 add a detached-buffer check to every typed-array and
+ * DataView access of optimized code from then on (12-20% off the interpreter, for good).
+ * Verity's own processes never detach one (the native engine's memory is shared for that
+ * reason, vm/native/instrument.ts), so measuring after node:wasi would not show how the
+ * interpreter runs there.
+ */
+export async function benchInterpreter(fixture: Fixture, plan: RepeatPlan): Promise<InterpBench> {
   const job = loadJob(fixture.wasm);
   const input: JobInput = { input: fixture.input, args: fixture.args };
-  const problems: string[] = [];
+  const first = await timed(() => runLoaded(job, input, { engine: 'interp' }));
+  const problems = mismatches(`${fixture.name}: interp`, fromResult(first.value), fixture.expected);
+  const ms: number[] = [];
+  let spent = first.ms;
+  while (ms.length === 0 || (ms.length < plan.interpRuns && spent < plan.interpBudgetMs)) {
+    const run = await timed(() => runLoaded(job, input, { engine: 'interp' }));
+    ms.push(run.ms);
+    spent += run.ms;
+  }
+  return { firstMs: first.ms, ms: minimum(ms), runs: ms.length, steps: first.value.steps, problems };
+}
+
+/** V8 and the native engine on one fixture, joined with the interpreter's part. */
+export async function benchFixture(fixture: Fixture, plan: RepeatPlan, interp: InterpBench): Promise<FixtureBench> {
+  const job = loadJob(fixture.wasm);
+  const input: JobInput = { input: fixture.input, args: fixture.args };
+  const problems: string[] = [...interp.problems];
   const check = (engine: string, outcome: Outcome): void => {
     problems.push(...mismatches(`${fixture.name}: ${engine}`, outcome, fixture.expected));
   };
@@ -69,30 +105,17 @@ export async function benchFixture(fixture: Fixture, plan: RepeatPlan): Promise<
     clearNativeCache();
     const nativeFirst = await timed(() => runNative(job, input));
     check('native', fromResult(nativeFirst.value));
+    if (interp.steps !== nativeFirst.value.steps) {
+      problems.push(`${fixture.name}: steps differ: native ${nativeFirst.value.steps}, interp ${interp.steps}`);
+    }
     const fallback = await nativeFallback(job, input);
-
-    // The interpreter runs after the other two, on its own, because the garbage it leaves
-    // would otherwise be collected during the next V8 or native run.
     const { v8Runs, nativeMs } = await alternateV8AndNative(baseline, job, input, plan.fastRuns);
-
-    const interpFirst = await timed(() => runLoaded(job, input, { engine: 'interp' }));
-    check('interp', fromResult(interpFirst.value));
-    if (interpFirst.value.steps !== nativeFirst.value.steps) {
-      problems.push(`${fixture.name}: steps differ: native ${nativeFirst.value.steps}, interp ${interpFirst.value.steps}`);
-    }
-    const interpMs: number[] = [];
-    let interpSpent = interpFirst.ms;
-    while (interpMs.length === 0 || (interpMs.length < plan.interpRuns && interpSpent < plan.interpBudgetMs)) {
-      const run = await timed(() => runLoaded(job, input, { engine: 'interp' }));
-      interpMs.push(run.ms);
-      interpSpent += run.ms;
-    }
     return {
       name: fixture.name,
       steps: nativeFirst.value.steps,
       v8: { firstMs: compileMs + v8First.setupMs + v8First.runMs, ...summarizeV8(v8Runs) },
       native: { firstMs: nativeFirst.ms, warmMs: minimum(nativeMs), runs: nativeMs.length, fallback },
-      interp: { firstMs: interpFirst.ms, ms: minimum(interpMs), runs: interpMs.length },
+      interp: { firstMs: interp.firstMs, ms: interp.ms, runs: interp.runs },
       problems,
     };
   } finally {

@@ -9,7 +9,7 @@
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadFixtures, type Fixture } from '../test/support/fixtures.js';
-import type { FixtureBench, RepeatPlan } from './fixture-bench.js';
+import type { FixtureBench, InterpBench, RepeatPlan } from './fixture-bench.js';
 import { formatCount, formatDelta, formatMs, formatRate, formatRatio, markdownTable } from './format.js';
 import { benchLoad, largestFixture, type LoadBench } from './load-bench.js';
 import { benchStartup, type StartupBench } from './startup-bench.js';
@@ -23,7 +23,7 @@ interface BenchPlan extends RepeatPlan {
   loadRuns: number;
 }
 
-const FULL: BenchPlan = { fastRuns: 15, interpRuns: 15, interpBudgetMs: 20_000, startupRuns: 7, loadRuns: 10 };
+const FULL: BenchPlan = { fastRuns: 30, interpRuns: 15, interpBudgetMs: 20_000, startupRuns: 7, loadRuns: 10 };
 const QUICK: BenchPlan = { fastRuns: 5, interpRuns: 1, interpBudgetMs: 0, startupRuns: 3, loadRuns: 3 };
 
 /** The report's sections, in the order they run. */
@@ -166,7 +166,9 @@ function engineTables(results: readonly FixtureBench[]): string {
     '"1st" = the first run, compilation included (native: also instrumentation and encoding;',
     'interp: its JIT warm-up). native = a run with the compiled module cached (instantiation and',
     'host included). Steps are the machine\'s exact count (native and interp agree); V8 counts',
-    'none, its rate below uses the same count.',
+    'none, its rate below uses the same count. The interpreter runs on every fixture before',
+    'V8 or native runs on any: node:wasi detaches ArrayBuffers (memory.grow), which slows',
+    'typed arrays in the whole process for good; Verity never does (bench/fixture-bench.ts).',
     '',
     times,
     '',
@@ -258,7 +260,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   silenceWasiWarning();
-  const { benchFixture } = await import('./fixture-bench.js');
+  const { benchFixture, benchInterpreter } = await import('./fixture-bench.js');
   const { SUSTAINED_WORKLOADS, benchSustained, workloadLabel } = await import('./sustained-bench.js');
   const started = performance.now();
   const plan = options.plan;
@@ -285,10 +287,17 @@ async function main(argv: string[]): Promise<number> {
   const results: FixtureBench[] = [];
   const sustained: SustainedBench[] = [];
   if (run('engines')) {
+    // The interpreter first, on every fixture: see benchInterpreter.
+    const interp: InterpBench[] = [];
     for (const fixture of selected) {
       const t = performance.now();
-      results.push(await benchFixture(fixture, plan));
-      progress(`${fixture.name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      interp.push(await benchInterpreter(fixture, plan));
+      progress(`${fixture.name}: interpreter done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    for (const [k, fixture] of selected.entries()) {
+      const t = performance.now();
+      results.push(await benchFixture(fixture, plan, interp[k]));
+      progress(`${fixture.name}: V8 and native done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     for (const workload of SUSTAINED_WORKLOADS) {
       const fixture = selected.find((f) => f.name === workload.fixture);

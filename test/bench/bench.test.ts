@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { benchFixture, nativeFallback, type FixtureBench } from '../../bench/fixture-bench.js';
+import { benchFixture, benchInterpreter, nativeFallback, type FixtureBench } from '../../bench/fixture-bench.js';
 import { formatDelta, formatRatio, markdownTable } from '../../bench/format.js';
 import { geometricMean, median, minimum } from '../../bench/stats.js';
 import { benchSustained, type SustainedBench } from '../../bench/sustained-bench.js';
@@ -59,7 +59,8 @@ describe('format', () => {
 describe('fixture bench', () => {
   it('runs exit_code on all three engines and finds every result correct', async () => {
     const fixture = loadFixture('exit_code');
-    const bench = await benchFixture(fixture, { fastRuns: 2, interpRuns: 1, interpBudgetMs: 0 });
+    const plan = { fastRuns: 2, interpRuns: 1, interpBudgetMs: 0 };
+    const bench = await benchFixture(fixture, plan, await benchInterpreter(fixture, plan));
     expect(bench.problems).toEqual([]);
     expect(bench.steps).toBeGreaterThan(0);
     expect(bench.native.fallback).toBeNull();
@@ -72,11 +73,12 @@ describe('fixture bench', () => {
   it('reports a wrong expected result as a problem instead of timing it silently', async () => {
     const fixture = loadFixture('exit_code');
     const wrong = { ...fixture, expected: { ...fixture.expected, exitCode: 4 } };
-    const bench = await benchFixture(wrong, { fastRuns: 1, interpRuns: 1, interpBudgetMs: 0 });
+    const plan = { fastRuns: 1, interpRuns: 1, interpBudgetMs: 0 };
+    const bench = await benchFixture(wrong, plan, await benchInterpreter(wrong, plan));
     expect(bench.problems).toEqual([
+      'exit_code: interp ended with exit 3, expected exit 4',
       'exit_code: V8 ended with exit 3, expected exit 4',
       'exit_code: native ended with exit 3, expected exit 4',
-      'exit_code: interp ended with exit 3, expected exit 4',
     ]);
   });
 

@@ -11,7 +11,7 @@ import { prologueSteps, DEFAULT_LIMITS, type MachineLimits } from '../../vm/exec
 import { TrapMessage } from '../../vm/exec/trap.js';
 import { jobIO, loadJob, runInterpreted, type JobInput, type RunResult } from '../../vm/job.js';
 import { attemptNative, runNative, type NativeAttempt } from '../../vm/native/engine.js';
-import { instrumentJob, segmentLeaders } from '../../vm/native/instrument.js';
+import { instrumentJob, MEMORY_EXPORT, segmentLeaders } from '../../vm/native/instrument.js';
 import { nanBitsUnobservable, observedNaNResults } from '../../vm/native/nan-bits.js';
 import { Op } from '../../vm/syntax/opcodes.js';
 import { validateModule } from '../../vm/valid/validate.js';
@@ -525,12 +525,27 @@ describe('instrumented modules are valid', () => {
         continue;
       }
       if (!WebAssembly.validate(bytes)) continue; // beyond what V8 takes (e.g. huge locals)
-      const out = encodeModule(instrumentJob(m, info, DEFAULT_LIMITS).module);
-      expect(WebAssembly.validate(out), file).toBe(true);
-      validateModule(decodeModule(out));
+      const rewritten = instrumentJob(m, info, DEFAULT_LIMITS).module;
+      expect(WebAssembly.validate(encodeModule(rewritten)), file).toBe(true);
+      // Our decoder takes no shared memory (jobs may not declare one): check the rest.
+      validateModule(decodeModule(encodeModule({ ...rewritten, mems: rewritten.mems.map((mt) => ({ ...mt, shared: false })) })));
       checked++;
     }
     expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('memory is shared, so that its growth detaches no ArrayBuffer (which would slow typed arrays process-wide)', async () => {
+    const m = jobModule({ funcs: [{ type: VOID, body: 'end' }] });
+    const rewritten = instrumentJob(m, validateModule(m), DEFAULT_LIMITS).module;
+    expect(rewritten.mems.map((mt) => mt.shared)).toEqual([true]);
+    const { instance } = await WebAssembly.instantiate(encodeModule(rewritten), {
+      wasi_snapshot_preview1: { proc_exit: () => undefined },
+    });
+    const memory = instance.exports[MEMORY_EXPORT] as WebAssembly.Memory;
+    const before = memory.buffer;
+    expect(memory.grow(1)).toBe(m.mems[0].limits.min);
+    expect(before.byteLength).toBe(m.mems[0].limits.min * 65536); // not detached
+    expect(memory.buffer.byteLength).toBe((m.mems[0].limits.min + 1) * 65536);
   });
 
   it('float arithmetic gains exactly one canonicalisation each', () => {

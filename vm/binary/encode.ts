@@ -6,7 +6,7 @@
 import { Op, opName } from '../syntax/opcodes.js';
 import type {
   BlockType, ConstExpr, DataSegment, ElemSegment, Export, Func, FuncType, Global, GlobalType,
-  Import, Instr, Limits, Module, TableType, ValType,
+  Import, Instr, Limits, MemType, Module, TableType, ValType,
 } from '../syntax/types.js';
 import { FUNCREF } from '../syntax/types.js';
 import { Writer } from './writer.js';
@@ -28,7 +28,7 @@ export function encodeModule(m: Module): Uint8Array<ArrayBuffer> {
   section(w, SectionId.Import, m.imports, importEntry);
   section(w, SectionId.Function, m.funcs, (s, f) => s.u32(f.typeIdx));
   section(w, SectionId.Table, m.tables, tableType);
-  section(w, SectionId.Memory, m.mems, (s, mt) => limits(s, mt.limits));
+  section(w, SectionId.Memory, m.mems, (s, mt) => memType(s, mt));
   section(w, SectionId.Global, m.globals, globalEntry);
   section(w, SectionId.Export, m.exports, exportEntry);
   if (m.start !== null) sectionBody(w, SectionId.Start, (s) => s.u32(m.start as number));
@@ -86,6 +86,14 @@ function limits(w: Writer, l: Limits): void {
   }
 }
 
+function memType(w: Writer, t: MemType): void {
+  if (t.shared !== true) return limits(w, t.limits);
+  if (t.limits.max === null) throw new Error('encodeModule: a shared memory needs a maximum');
+  w.byte(0x03);
+  w.u32(t.limits.min);
+  w.u32(t.limits.max);
+}
+
 function tableType(w: Writer, t: TableType): void {
   w.byte(t.elemType);
   limits(w, t.limits);
@@ -113,7 +121,7 @@ function importEntry(w: Writer, im: Import): void {
   switch (d.kind) {
     case 'func': w.byte(0x00); w.u32(d.typeIdx); return;
     case 'table': w.byte(0x01); tableType(w, d.type); return;
-    case 'memory': w.byte(0x02); limits(w, d.type.limits); return;
+    case 'memory': w.byte(0x02); memType(w, d.type); return;
     case 'global': w.byte(0x03); globalType(w, d.type); return;
   }
 }

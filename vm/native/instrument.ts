@@ -14,7 +14,8 @@
 //  - Bulk operations call helpers that add their extra micro-steps; memory.grow and
 //    table.grow call helpers that refuse (via `unreachable`) when V8 fails a grow the
 //    machine would allow.
-//  - The memory's maximum is clamped to the job limit. The memory and the start function
+//  - The memory's maximum is clamped to the job limit, and the memory is shared (its
+//    growth must not detach buffers; see instrumentJob). The memory and the start function
 //    are exported under private names; the start function is called by the engine after
 //    instantiation rather than by it, so that its WASI calls can reach the memory.
 //
@@ -165,7 +166,11 @@ export function instrumentJob(m: Module, info: ModuleInfo, limits: MachineLimits
     types: m.types.map((t) => ({ params: [...t.params], results: [...t.results] })),
     globals: [...m.globals],
     exports: [...m.exports],
-    mems: m.mems.map((mem) => ({ limits: { min: mem.limits.min, max: clampedMemoryMax(mem.limits.max, limits) } })),
+    // Shared, so that memory.grow never detaches an ArrayBuffer: the first detach in a
+    // process makes V8 check for detached buffers at typed-array and DataView accesses in
+    // all optimized code from then on, which slows the interpreter (same process: fallback,
+    // proofs) by 12-20% for good. One thread runs the job, so sharing changes nothing else.
+    mems: m.mems.map((mem) => ({ limits: { min: mem.limits.min, max: clampedMemoryMax(mem.limits.max, limits) }, shared: true })),
     funcs: [],
   };
   const importedFuncs = m.imports.filter((im) => im.desc.kind === 'func').length;

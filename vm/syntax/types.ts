@@ -47,6 +47,11 @@ export interface TableType {
 
 export interface MemType {
   limits: Limits;
+  /**
+   * Shared (threads proposal; needs a maximum). Never decoded: a job cannot declare it.
+   * Only the native rewrite sets it (vm/native/instrument.ts says why).
+   */
+  shared?: boolean;
 }
 
 export interface GlobalType {
