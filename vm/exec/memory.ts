@@ -5,11 +5,19 @@
 
 import { PAGE_SIZE } from './limits.js';
 
+// WebAssembly memory is little-endian; Memory.words reads it in the host's order.
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('Verity needs a little-endian host');
+
 export class Memory {
   private buffer: ArrayBuffer;
   bytes: Uint8Array;
   /** DataView over the whole backing buffer; callers bounds-check against `size` first. */
   view: DataView;
+  /**
+   * Int32Array over the whole backing buffer, for aligned 32-bit access (the interpreter's
+   * stores: see runChunk). Little-endian like the memory: checked at load.
+   */
+  words: Int32Array;
   /** Logical size in bytes (a multiple of PAGE_SIZE). */
   size: number;
 
@@ -18,6 +26,7 @@ export class Memory {
     this.buffer = new ArrayBuffer(this.size);
     this.bytes = new Uint8Array(this.buffer, 0, this.size);
     this.view = new DataView(this.buffer);
+    this.words = new Int32Array(this.buffer);
   }
 
   get pages(): number {
@@ -37,6 +46,7 @@ export class Memory {
       new Uint8Array(next).set(this.bytes);
       this.buffer = next;
       this.view = new DataView(next);
+      this.words = new Int32Array(next);
     }
     this.size = newSize;
     this.bytes = new Uint8Array(this.buffer, 0, newSize);
