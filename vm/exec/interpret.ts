@@ -45,6 +45,7 @@ const I64 = { ...I64Module };
 const Fl = { ...FlModule };
 const Cv = { ...CvModule };
 const NAN_F64_HI = FlModule.CANONICAL_NAN_F64_HI;
+const NAN_F32 = FlModule.CANONICAL_NAN_F32;
 
 // ---- opcode numbers (generated: node scripts/gen-opcode-enums.mjs) ----
 // Literal case labels: see test/support/opcode-enums.ts. Do not edit by hand.
@@ -1278,6 +1279,92 @@ export class Machine {
             pc++;
             break;
           }
+          // Less frequent, but each would leave the inner loop (binaryOp / unaryOp) at a cost
+          // of several dispatches: nbody's sqrt and div, sort's i64 comparisons, f32 math.
+          case Op.f64_div: {
+            s -= 2;
+            const r = f64[(s >> 1) - 1] / f64[s >> 1];
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[(s >> 1) - 1] = r;
+            pc++;
+            break;
+          }
+          case Op.f64_sqrt: {
+            const r = Math.sqrt(f64[(s >> 1) - 1]);
+            if (r !== r) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[(s >> 1) - 1] = r;
+            pc++;
+            break;
+          }
+          case Op.f64_eq: case Op.f64_ne: case Op.f64_lt: case Op.f64_gt: case Op.f64_le: case Op.f64_ge: {
+            s -= 2;
+            const x = f64[(s >> 1) - 1];
+            const y = f64[s >> 1];
+            let r: boolean;
+            switch (op) {
+              case Op.f64_eq: r = x === y; break;
+              case Op.f64_ne: r = x !== y; break;
+              case Op.f64_lt: r = x < y; break;
+              case Op.f64_gt: r = x > y; break;
+              case Op.f64_le: r = x <= y; break;
+              default: r = x >= y;
+            }
+            w[s - 2] = r ? 1 : 0;
+            w[s - 1] = 0;
+            pc++;
+            break;
+          }
+          case Op.f64_abs: w[s - 1] &= 0x7fffffff; pc++; break;
+          case Op.f64_neg: w[s - 1] ^= 0x80000000; pc++; break;
+          case Op.f32_add: case Op.f32_sub: case Op.f32_mul: case Op.f32_div: {
+            // In double, rounded once to f32 by the store: exact (float.ts says why).
+            s -= 2;
+            const x = f32[s - 2];
+            const y = f32[s];
+            const r = op === Op.f32_add ? x + y : op === Op.f32_sub ? x - y : op === Op.f32_mul ? x * y : x / y;
+            if (r !== r) w[s - 2] = NAN_F32; else f32[s - 2] = r;
+            w[s - 1] = 0;
+            pc++;
+            break;
+          }
+          case Op.f32_sqrt: {
+            const r = Math.sqrt(f32[s - 2]);
+            if (r !== r) w[s - 2] = NAN_F32; else f32[s - 2] = r;
+            w[s - 1] = 0;
+            pc++;
+            break;
+          }
+          case Op.f32_convert_i32_s: f32[s - 2] = w[s - 2]; pc++; break;
+          case Op.i64_lt_s: case Op.i64_lt_u: case Op.i64_gt_s: case Op.i64_gt_u:
+          case Op.i64_le_s: case Op.i64_le_u: case Op.i64_ge_s: case Op.i64_ge_u: {
+            s -= 2;
+            const aLo = w[s - 2] >>> 0;
+            const aHi = w[s - 1];
+            const bLo = w[s] >>> 0;
+            const bHi = w[s + 1];
+            let r: boolean;
+            switch (op) { // as int64.ts's lessS / lessU
+              case Op.i64_lt_s: r = aHi < bHi || (aHi === bHi && aLo < bLo); break;
+              case Op.i64_lt_u: r = aHi >>> 0 < bHi >>> 0 || (aHi === bHi && aLo < bLo); break;
+              case Op.i64_gt_s: r = bHi < aHi || (aHi === bHi && bLo < aLo); break;
+              case Op.i64_gt_u: r = bHi >>> 0 < aHi >>> 0 || (aHi === bHi && bLo < aLo); break;
+              case Op.i64_le_s: r = !(bHi < aHi || (aHi === bHi && bLo < aLo)); break;
+              case Op.i64_le_u: r = !(bHi >>> 0 < aHi >>> 0 || (aHi === bHi && bLo < aLo)); break;
+              case Op.i64_ge_s: r = !(aHi < bHi || (aHi === bHi && aLo < bLo)); break;
+              default: r = !(aHi >>> 0 < bHi >>> 0 || (aHi === bHi && aLo < bLo));
+            }
+            w[s - 2] = r ? 1 : 0;
+            w[s - 1] = 0;
+            pc++;
+            break;
+          }
+          case Op.i32_div_u: {
+            s -= 2;
+            const b = w[s];
+            if (b === 0) throw new Trap(TrapMessage.divideByZero);
+            w[s - 2] = ((w[s - 2] >>> 0) / (b >>> 0)) | 0;
+            pc++;
+            break;
+          }
+          case Op.i32_ctz: { const a = w[s - 2]; w[s - 2] = a === 0 ? 32 : 31 - Math.clz32(a & -a); pc++; break; }
           case Op.i32_reinterpret_f32:
           case Op.i64_reinterpret_f64:
           case Op.f32_reinterpret_i32:

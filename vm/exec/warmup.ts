@@ -75,6 +75,13 @@ const EQUAL: Record<string, [string, string]> = {
   f32: ['f32.const 0x3fc00000', 'f32.const 0x3fc00000'],
   f64: ['f64.const 0x3ff8000000000000', 'f64.const 0x3ff8000000000000'],
 };
+// The same high word, different low words: i64 comparisons decide on the low words.
+const SAME_HIGH: Record<string, [string, string]> = {
+  i32: ['i32.const 3', 'i32.const 7'],
+  i64: ['i64.const 0x100000005', 'i64.const 0x1fffffffe'],
+  f32: ['f32.const 0x40100000', 'f32.const 0x3fc00000'],
+  f64: ['f64.const 0x4002000000000000', 'f64.const 0x3ff8000000000000'],
+};
 // Wide shifts (i64 counts of 32 and more take another path), zero and a NaN.
 const WIDE: Record<string, [string, string]> = {
   i32: ['i32.const 0', 'i32.const 31'],
@@ -226,7 +233,7 @@ function warmupModule(): Module {
     // make the optimized loop deoptimize ("lost precision") on the first real double.
     'f64.const 0x3ff8000000000000', 'local.set 4', 'i32.const -123456789', 'local.set 2', 'i32.const 16', 'local.set 5',
     'loop',
-    ...numeric(ORDINARY, false), ...numeric(EDGE, true), ...numeric(EQUAL, true), ...numeric(WIDE, true), ...memory(), ...tablesAndReferences(), ...control(), ...fused(),
+    ...numeric(ORDINARY, false), ...numeric(EDGE, true), ...numeric(EQUAL, true), ...numeric(SAME_HIGH, true), ...numeric(WIDE, true), ...memory(), ...tablesAndReferences(), ...control(), ...fused(),
     'local.get 1', 'i32.const 1', 'i32.sub', 'local.tee 1', 'br_if 0',
     'end',
     'local.get 0',
