@@ -3,6 +3,7 @@
 // and any other position or resolution must lower afresh.
 import { describe, expect, it } from 'vitest';
 import { invoke } from '../../vm/exec/invoke.js';
+import { dispatchTable } from '../../vm/exec/fuse.js';
 import { Machine } from '../../vm/exec/interpret.js';
 import { instantiate, Store } from '../../vm/exec/store.js';
 import { I32, type FuncType } from '../../vm/syntax/types.js';
@@ -46,5 +47,31 @@ describe('reusing lowered code', () => {
     for (const inst of [a, b]) expect(invoke(machine, inst.exports.get('f')!.addr, [5n])).toEqual([16n]);
     // The second copy's call targets its own callee, so its rows differ from the first's.
     expect(store.code.words.slice(rowsAfterFirst * 4, 2 * rowsAfterFirst * 4)).not.toEqual(store.code.words.slice(0, rowsAfterFirst * 4));
+  });
+});
+
+describe('reusing dispatch tables (vm/exec/fuse.ts)', () => {
+  it('equal rows get an equal table of their own, which later rows extend without touching the other', () => {
+    const m = jobModule(SPEC);
+    const first = new Store(4);
+    instantiate(first, m, validateModule(m), () => undefined);
+    const built = dispatchTable(first.code).slice(0, first.code.length * 4);
+    const again = new Store(4);
+    instantiate(again, m, validateModule(m), () => undefined);
+    const reused = dispatchTable(again.code);
+    expect(reused).not.toBe(dispatchTable(first.code));
+    expect(reused.slice(0, again.code.length * 4)).toEqual(built);
+    // A second instance appended to `again` extends its table; `first`'s stays as it was.
+    instantiate(again, m, validateModule(m), () => undefined);
+    dispatchTable(again.code);
+    expect(dispatchTable(first.code).slice(0, first.code.length * 4)).toEqual(built);
+    // And a table for different rows is built, not reused.
+    const other = new Store(4);
+    const changed = jobModule({ funcs: [SPEC.funcs[0], { ...SPEC.funcs[1], body: 'local.get 0\ni32.const 2\ni32.add\nend' }] });
+    instantiate(other, changed, validateModule(changed), () => undefined);
+    const table = dispatchTable(other.code);
+    expect(table.slice(0, other.code.length * 4)).not.toEqual(built);
+    expect(Array.from(table.slice(0, other.code.length * 4)).filter((_, k) => k % 4 !== 0))
+      .toEqual(Array.from(other.code.words.slice(0, other.code.length * 4)).filter((_, k) => k % 4 !== 0));
   });
 });
