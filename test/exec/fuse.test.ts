@@ -52,6 +52,13 @@ function everyFusedSequence(): string {
       lines.push('block', `local.get ${a}`, `local.get ${b}`, 'nop', op, 'br_if 0', 'i32.const 1', 'local.get 3', 'i32.add', 'local.set 3', 'end');
     }
   }
+  for (const mask of ['1', '0', '-1']) { // local.get; i32.const; i32.and; [i32.eqz;] br_if, taken and not
+    for (const eqz of [[], ['i32.eqz']]) {
+      lines.push('block', 'nop', 'local.get 0', `i32.const ${mask}`, 'i32.and', ...eqz, 'br_if 0', 'i32.const 1', 'local.get 3', 'i32.add', 'local.set 3', 'end');
+      // the same, carrying a value out of the block
+      lines.push('block i32', 'local.get 3', 'nop', 'local.get 0', `i32.const ${mask}`, 'i32.and', ...eqz, 'br_if 0', 'i32.const 1', 'i32.add', 'end', 'local.set 3');
+    }
+  }
   for (const op of ARITH) lines.push('nop', 'local.get 3', 'i32.eqz', 'local.get 1', op, 'local.set 3'); // local.get; OP
   for (const then of ['i32.xor', 'i32.add', 'i32.and', 'i32.or']) { // local.get; i32.const; OP; OP2
     for (const op of ARITH) lines.push('local.get 3', 'nop', 'local.get 1', 'i32.const 13', op, then, 'local.set 3');

@@ -85,6 +85,14 @@ export const Fused = {
   /** Two or three rows of nop, block, loop or end. */
   NOP2: 0x146,
   NOP3: 0x147,
+  /** `local.get a; i32.const c; i32.and; br_if` (not a return): a flag test. */
+  LC_AND_BR_IF: 0x148,
+  /** `local.get a; i32.const c; i32.and; i32.eqz; br_if` (not a return). */
+  LC_AND_EQZ_BR_IF: 0x149,
+  /** `i32.const c; local.set a` */
+  C_SET: 0x14a,
+  /** `local.get a; local.set b` */
+  GET_SET: 0x14b,
   /** `local.get a; OP`, OP in LOCAL_RIGHT. */
   L_OP: 0x150,
   /** `i32.add; LOAD`, LOAD in LOADS. */
@@ -159,6 +167,7 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...COMPARE.slice(1).map((op, k): [string, number] => [`C_${suffix(op)}_BR_IF`, Fused.C_CMP_BR_IF + k + 1]),
     ['SET_GET2', Fused.SET_GET2],
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
+    ['LC_AND_BR_IF', Fused.LC_AND_BR_IF], ['LC_AND_EQZ_BR_IF', Fused.LC_AND_EQZ_BR_IF], ['C_SET', Fused.C_SET], ['GET_SET', Fused.GET_SET],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LC_${suffix(op)}`, Fused.LC_OP + k]),
     ...ARITH.map((op, k): [string, number] => [`LL_${suffix(op)}`, Fused.LL_OP + k]),
@@ -307,6 +316,13 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
           words[(pc + 3) * CODE_WIDTH + 1] !== RETURN_TARGET) {
         return fused((op1 === Op.i32_const ? Fused.LC_CMP_BR_IF : Fused.LL_CMP_BR_IF) + COMPARE_INDEX[op2], 4);
       }
+      if (op1 === Op.i32_const && op2 === Op.i32_and) {
+        const op3 = opAt(words, rows, pc + 3);
+        if (op3 === Op.br_if && words[(pc + 3) * CODE_WIDTH + 1] !== RETURN_TARGET) return fused(Fused.LC_AND_BR_IF, 4);
+        if (op3 === Op.i32_eqz && opAt(words, rows, pc + 4) === Op.br_if && words[(pc + 4) * CODE_WIDTH + 1] !== RETURN_TARGET) {
+          return fused(Fused.LC_AND_EQZ_BR_IF, 5);
+        }
+      }
       if ((op1 === Op.i32_const || op1 === Op.local_get) && arith2 >= 0) {
         const op3 = opAt(words, rows, pc + 3);
         if (op1 === Op.i32_const && THEN_INDEX[op3] >= 0) return fused(Fused.LC_OP_THEN + 16 * THEN_INDEX[op3] + arith2, 4);
@@ -318,6 +334,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       if (op1 === Op.i32_const) return fused(Fused.LC, 2);
       if (op1 === Op.local_get && F64_STORED_INDEX[op2] >= 0) return fused(Fused.LL_F64_OP + F64_STORED_INDEX[op2], 3);
       if (op1 === Op.local_get) return fused(Fused.LL, 2);
+      if (op1 === Op.local_set) return fused(Fused.GET_SET, 2);
       if (LOCAL_RIGHT_INDEX[op1] >= 0) return fused(Fused.L_OP + LOCAL_RIGHT_INDEX[op1], 2);
       return LOAD_INDEX[op1] >= 0 ? withThen(Fused.L_LOAD + LOAD_INDEX[op1], 1, 2, op2) : NONE;
     }
@@ -336,6 +353,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
         return fused(Fused.C_CMP_BR_IF + COMPARE_INDEX[op1], 3);
       }
       if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return withThen(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3, 3, opAt(words, rows, pc + 3));
+      if (op1 === Op.local_set) return fused(Fused.C_SET, 2);
       return ARITH_INDEX[op1] >= 0 ? fused(Fused.C_OP + ARITH_INDEX[op1], 2) : NONE;
     case Op.local_set:
       if (op1 !== Op.local_get) return NONE;

@@ -101,42 +101,43 @@ const enum F {
   EQZ_BR_IF = 0x130, EQ_BR_IF = 0x131, NE_BR_IF = 0x132, LT_S_BR_IF = 0x133, LT_U_BR_IF = 0x134,
   GT_S_BR_IF = 0x135, GT_U_BR_IF = 0x136, LE_S_BR_IF = 0x137, LE_U_BR_IF = 0x138, GE_S_BR_IF = 0x139,
   GE_U_BR_IF = 0x13a, LL = 0x140, LC = 0x141, SET_GET = 0x142, TEE_GET = 0x143,
-  ADD_SET = 0x144, ADD_TEE = 0x145, NOP2 = 0x146, NOP3 = 0x147, L_ADD = 0x150,
-  L_SUB = 0x151, L_MUL = 0x152, L_AND = 0x153, L_OR = 0x154, L_XOR = 0x155,
-  L_SHL = 0x156, L_SHR_S = 0x157, L_SHR_U = 0x158, L_ROTL = 0x159, L_F64_ADD = 0x15a,
-  L_F64_SUB = 0x15b, L_F64_MUL = 0x15c, ADD_LOAD = 0x160, ADD_LOAD8_S = 0x161, ADD_LOAD8_U = 0x162,
-  ADD_F64_LOAD = 0x163, L_LOAD = 0x168, L_LOAD8_S = 0x169, L_LOAD8_U = 0x16a, L_F64_LOAD = 0x16b,
-  LC_ADD_LOAD = 0x170, LC_ADD_LOAD8_S = 0x171, LC_ADD_LOAD8_U = 0x172, LC_ADD_F64_LOAD = 0x173, C_ADD_LOAD = 0x178,
-  C_ADD_LOAD8_S = 0x179, C_ADD_LOAD8_U = 0x17a, C_ADD_F64_LOAD = 0x17b, LOAD_MUL = 0x180, LOAD_ADD = 0x181,
-  LOAD8_S_MUL = 0x182, LOAD8_S_ADD = 0x183, LOAD8_U_MUL = 0x184, LOAD8_U_ADD = 0x185, F64_ADD_STORE = 0x188,
-  F64_SUB_STORE = 0x189, F64_MUL_STORE = 0x18a, LC_ADD_SET = 0x190, LC_SUB_SET = 0x191, LC_MUL_SET = 0x192,
-  LC_AND_SET = 0x193, LC_OR_SET = 0x194, LC_XOR_SET = 0x195, LC_SHL_SET = 0x196, LC_SHR_S_SET = 0x197,
-  LC_SHR_U_SET = 0x198, LC_ROTL_SET = 0x199, LC_ADD_TEE = 0x1a0, LC_SUB_TEE = 0x1a1, LC_MUL_TEE = 0x1a2,
-  LC_AND_TEE = 0x1a3, LC_OR_TEE = 0x1a4, LC_XOR_TEE = 0x1a5, LC_SHL_TEE = 0x1a6, LC_SHR_S_TEE = 0x1a7,
-  LC_SHR_U_TEE = 0x1a8, LC_ROTL_TEE = 0x1a9, LL_ADD_SET = 0x1b0, LL_SUB_SET = 0x1b1, LL_MUL_SET = 0x1b2,
-  LL_AND_SET = 0x1b3, LL_OR_SET = 0x1b4, LL_XOR_SET = 0x1b5, LL_SHL_SET = 0x1b6, LL_SHR_S_SET = 0x1b7,
-  LL_SHR_U_SET = 0x1b8, LL_ROTL_SET = 0x1b9, LL_ADD_TEE = 0x1c0, LL_SUB_TEE = 0x1c1, LL_MUL_TEE = 0x1c2,
-  LL_AND_TEE = 0x1c3, LL_OR_TEE = 0x1c4, LL_XOR_TEE = 0x1c5, LL_SHL_TEE = 0x1c6, LL_SHR_S_TEE = 0x1c7,
-  LL_SHR_U_TEE = 0x1c8, LL_ROTL_TEE = 0x1c9, LL_F64_ADD = 0x1d0, LL_F64_SUB = 0x1d1, LL_F64_MUL = 0x1d2,
-  SET_GET2 = 0x1d8, LC_ADD_THEN_XOR = 0x200, LC_SUB_THEN_XOR = 0x201, LC_MUL_THEN_XOR = 0x202, LC_AND_THEN_XOR = 0x203,
-  LC_OR_THEN_XOR = 0x204, LC_XOR_THEN_XOR = 0x205, LC_SHL_THEN_XOR = 0x206, LC_SHR_S_THEN_XOR = 0x207, LC_SHR_U_THEN_XOR = 0x208,
-  LC_ROTL_THEN_XOR = 0x209, LC_ADD_THEN_ADD = 0x210, LC_SUB_THEN_ADD = 0x211, LC_MUL_THEN_ADD = 0x212, LC_AND_THEN_ADD = 0x213,
-  LC_OR_THEN_ADD = 0x214, LC_XOR_THEN_ADD = 0x215, LC_SHL_THEN_ADD = 0x216, LC_SHR_S_THEN_ADD = 0x217, LC_SHR_U_THEN_ADD = 0x218,
-  LC_ROTL_THEN_ADD = 0x219, LC_ADD_THEN_AND = 0x220, LC_SUB_THEN_AND = 0x221, LC_MUL_THEN_AND = 0x222, LC_AND_THEN_AND = 0x223,
-  LC_OR_THEN_AND = 0x224, LC_XOR_THEN_AND = 0x225, LC_SHL_THEN_AND = 0x226, LC_SHR_S_THEN_AND = 0x227, LC_SHR_U_THEN_AND = 0x228,
-  LC_ROTL_THEN_AND = 0x229, LC_ADD_THEN_OR = 0x230, LC_SUB_THEN_OR = 0x231, LC_MUL_THEN_OR = 0x232, LC_AND_THEN_OR = 0x233,
-  LC_OR_THEN_OR = 0x234, LC_XOR_THEN_OR = 0x235, LC_SHL_THEN_OR = 0x236, LC_SHR_S_THEN_OR = 0x237, LC_SHR_U_THEN_OR = 0x238,
-  LC_ROTL_THEN_OR = 0x239, LC_EQ_BR_IF = 0x241, LC_NE_BR_IF = 0x242, LC_LT_S_BR_IF = 0x243, LC_LT_U_BR_IF = 0x244,
-  LC_GT_S_BR_IF = 0x245, LC_GT_U_BR_IF = 0x246, LC_LE_S_BR_IF = 0x247, LC_LE_U_BR_IF = 0x248, LC_GE_S_BR_IF = 0x249,
-  LC_GE_U_BR_IF = 0x24a, LL_EQ_BR_IF = 0x251, LL_NE_BR_IF = 0x252, LL_LT_S_BR_IF = 0x253, LL_LT_U_BR_IF = 0x254,
-  LL_GT_S_BR_IF = 0x255, LL_GT_U_BR_IF = 0x256, LL_LE_S_BR_IF = 0x257, LL_LE_U_BR_IF = 0x258, LL_GE_S_BR_IF = 0x259,
-  LL_GE_U_BR_IF = 0x25a, C_EQ_BR_IF = 0x261, C_NE_BR_IF = 0x262, C_LT_S_BR_IF = 0x263, C_LT_U_BR_IF = 0x264,
-  C_GT_S_BR_IF = 0x265, C_GT_U_BR_IF = 0x266, C_LE_S_BR_IF = 0x267, C_LE_U_BR_IF = 0x268, C_GE_S_BR_IF = 0x269,
-  C_GE_U_BR_IF = 0x26a, ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281, ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283,
-  ADD_LOAD8_U_MUL = 0x284, ADD_LOAD8_U_ADD = 0x285, L_LOAD_MUL = 0x288, L_LOAD_ADD = 0x289, L_LOAD8_S_MUL = 0x28a,
-  L_LOAD8_S_ADD = 0x28b, L_LOAD8_U_MUL = 0x28c, L_LOAD8_U_ADD = 0x28d, LC_ADD_LOAD_MUL = 0x290, LC_ADD_LOAD_ADD = 0x291,
-  LC_ADD_LOAD8_S_MUL = 0x292, LC_ADD_LOAD8_S_ADD = 0x293, LC_ADD_LOAD8_U_MUL = 0x294, LC_ADD_LOAD8_U_ADD = 0x295, C_ADD_LOAD_MUL = 0x298,
-  C_ADD_LOAD_ADD = 0x299, C_ADD_LOAD8_S_MUL = 0x29a, C_ADD_LOAD8_S_ADD = 0x29b, C_ADD_LOAD8_U_MUL = 0x29c, C_ADD_LOAD8_U_ADD = 0x29d,
+  ADD_SET = 0x144, ADD_TEE = 0x145, NOP2 = 0x146, NOP3 = 0x147, LC_AND_BR_IF = 0x148,
+  LC_AND_EQZ_BR_IF = 0x149, C_SET = 0x14a, GET_SET = 0x14b, L_ADD = 0x150, L_SUB = 0x151,
+  L_MUL = 0x152, L_AND = 0x153, L_OR = 0x154, L_XOR = 0x155, L_SHL = 0x156,
+  L_SHR_S = 0x157, L_SHR_U = 0x158, L_ROTL = 0x159, L_F64_ADD = 0x15a, L_F64_SUB = 0x15b,
+  L_F64_MUL = 0x15c, ADD_LOAD = 0x160, ADD_LOAD8_S = 0x161, ADD_LOAD8_U = 0x162, ADD_F64_LOAD = 0x163,
+  L_LOAD = 0x168, L_LOAD8_S = 0x169, L_LOAD8_U = 0x16a, L_F64_LOAD = 0x16b, LC_ADD_LOAD = 0x170,
+  LC_ADD_LOAD8_S = 0x171, LC_ADD_LOAD8_U = 0x172, LC_ADD_F64_LOAD = 0x173, C_ADD_LOAD = 0x178, C_ADD_LOAD8_S = 0x179,
+  C_ADD_LOAD8_U = 0x17a, C_ADD_F64_LOAD = 0x17b, LOAD_MUL = 0x180, LOAD_ADD = 0x181, LOAD8_S_MUL = 0x182,
+  LOAD8_S_ADD = 0x183, LOAD8_U_MUL = 0x184, LOAD8_U_ADD = 0x185, F64_ADD_STORE = 0x188, F64_SUB_STORE = 0x189,
+  F64_MUL_STORE = 0x18a, LC_ADD_SET = 0x190, LC_SUB_SET = 0x191, LC_MUL_SET = 0x192, LC_AND_SET = 0x193,
+  LC_OR_SET = 0x194, LC_XOR_SET = 0x195, LC_SHL_SET = 0x196, LC_SHR_S_SET = 0x197, LC_SHR_U_SET = 0x198,
+  LC_ROTL_SET = 0x199, LC_ADD_TEE = 0x1a0, LC_SUB_TEE = 0x1a1, LC_MUL_TEE = 0x1a2, LC_AND_TEE = 0x1a3,
+  LC_OR_TEE = 0x1a4, LC_XOR_TEE = 0x1a5, LC_SHL_TEE = 0x1a6, LC_SHR_S_TEE = 0x1a7, LC_SHR_U_TEE = 0x1a8,
+  LC_ROTL_TEE = 0x1a9, LL_ADD_SET = 0x1b0, LL_SUB_SET = 0x1b1, LL_MUL_SET = 0x1b2, LL_AND_SET = 0x1b3,
+  LL_OR_SET = 0x1b4, LL_XOR_SET = 0x1b5, LL_SHL_SET = 0x1b6, LL_SHR_S_SET = 0x1b7, LL_SHR_U_SET = 0x1b8,
+  LL_ROTL_SET = 0x1b9, LL_ADD_TEE = 0x1c0, LL_SUB_TEE = 0x1c1, LL_MUL_TEE = 0x1c2, LL_AND_TEE = 0x1c3,
+  LL_OR_TEE = 0x1c4, LL_XOR_TEE = 0x1c5, LL_SHL_TEE = 0x1c6, LL_SHR_S_TEE = 0x1c7, LL_SHR_U_TEE = 0x1c8,
+  LL_ROTL_TEE = 0x1c9, LL_F64_ADD = 0x1d0, LL_F64_SUB = 0x1d1, LL_F64_MUL = 0x1d2, SET_GET2 = 0x1d8,
+  LC_ADD_THEN_XOR = 0x200, LC_SUB_THEN_XOR = 0x201, LC_MUL_THEN_XOR = 0x202, LC_AND_THEN_XOR = 0x203, LC_OR_THEN_XOR = 0x204,
+  LC_XOR_THEN_XOR = 0x205, LC_SHL_THEN_XOR = 0x206, LC_SHR_S_THEN_XOR = 0x207, LC_SHR_U_THEN_XOR = 0x208, LC_ROTL_THEN_XOR = 0x209,
+  LC_ADD_THEN_ADD = 0x210, LC_SUB_THEN_ADD = 0x211, LC_MUL_THEN_ADD = 0x212, LC_AND_THEN_ADD = 0x213, LC_OR_THEN_ADD = 0x214,
+  LC_XOR_THEN_ADD = 0x215, LC_SHL_THEN_ADD = 0x216, LC_SHR_S_THEN_ADD = 0x217, LC_SHR_U_THEN_ADD = 0x218, LC_ROTL_THEN_ADD = 0x219,
+  LC_ADD_THEN_AND = 0x220, LC_SUB_THEN_AND = 0x221, LC_MUL_THEN_AND = 0x222, LC_AND_THEN_AND = 0x223, LC_OR_THEN_AND = 0x224,
+  LC_XOR_THEN_AND = 0x225, LC_SHL_THEN_AND = 0x226, LC_SHR_S_THEN_AND = 0x227, LC_SHR_U_THEN_AND = 0x228, LC_ROTL_THEN_AND = 0x229,
+  LC_ADD_THEN_OR = 0x230, LC_SUB_THEN_OR = 0x231, LC_MUL_THEN_OR = 0x232, LC_AND_THEN_OR = 0x233, LC_OR_THEN_OR = 0x234,
+  LC_XOR_THEN_OR = 0x235, LC_SHL_THEN_OR = 0x236, LC_SHR_S_THEN_OR = 0x237, LC_SHR_U_THEN_OR = 0x238, LC_ROTL_THEN_OR = 0x239,
+  LC_EQ_BR_IF = 0x241, LC_NE_BR_IF = 0x242, LC_LT_S_BR_IF = 0x243, LC_LT_U_BR_IF = 0x244, LC_GT_S_BR_IF = 0x245,
+  LC_GT_U_BR_IF = 0x246, LC_LE_S_BR_IF = 0x247, LC_LE_U_BR_IF = 0x248, LC_GE_S_BR_IF = 0x249, LC_GE_U_BR_IF = 0x24a,
+  LL_EQ_BR_IF = 0x251, LL_NE_BR_IF = 0x252, LL_LT_S_BR_IF = 0x253, LL_LT_U_BR_IF = 0x254, LL_GT_S_BR_IF = 0x255,
+  LL_GT_U_BR_IF = 0x256, LL_LE_S_BR_IF = 0x257, LL_LE_U_BR_IF = 0x258, LL_GE_S_BR_IF = 0x259, LL_GE_U_BR_IF = 0x25a,
+  C_EQ_BR_IF = 0x261, C_NE_BR_IF = 0x262, C_LT_S_BR_IF = 0x263, C_LT_U_BR_IF = 0x264, C_GT_S_BR_IF = 0x265,
+  C_GT_U_BR_IF = 0x266, C_LE_S_BR_IF = 0x267, C_LE_U_BR_IF = 0x268, C_GE_S_BR_IF = 0x269, C_GE_U_BR_IF = 0x26a,
+  ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281, ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283, ADD_LOAD8_U_MUL = 0x284,
+  ADD_LOAD8_U_ADD = 0x285, L_LOAD_MUL = 0x288, L_LOAD_ADD = 0x289, L_LOAD8_S_MUL = 0x28a, L_LOAD8_S_ADD = 0x28b,
+  L_LOAD8_U_MUL = 0x28c, L_LOAD8_U_ADD = 0x28d, LC_ADD_LOAD_MUL = 0x290, LC_ADD_LOAD_ADD = 0x291, LC_ADD_LOAD8_S_MUL = 0x292,
+  LC_ADD_LOAD8_S_ADD = 0x293, LC_ADD_LOAD8_U_MUL = 0x294, LC_ADD_LOAD8_U_ADD = 0x295, C_ADD_LOAD_MUL = 0x298, C_ADD_LOAD_ADD = 0x299,
+  C_ADD_LOAD8_S_MUL = 0x29a, C_ADD_LOAD8_S_ADD = 0x29b, C_ADD_LOAD8_U_MUL = 0x29c, C_ADD_LOAD8_U_ADD = 0x29d,
 }
 // ---- end of opcode numbers ----
 
@@ -674,6 +675,62 @@ export class Machine {
               bytes[a + 4] = hi; bytes[a + 5] = hi >> 8; bytes[a + 6] = hi >> 16; bytes[a + 7] = hi >> 24;
             }
             pc++;
+            break;
+          }
+          case F.LC_AND_BR_IF: case F.LC_AND_EQZ_BR_IF: {
+            // local.get a; i32.const c; i32.and; [i32.eqz;] br_if (not a return): the pushed
+            // slots stay written, the and (or eqz) result where br_if popped it.
+            const l = fw + code[base + 1] * 2;
+            const c = code[base + 5];
+            const v = w[l] & c;
+            w[s + 1] = w[l + 1];
+            w[s + 2] = c;
+            w[s + 3] = 0;
+            let taken: boolean;
+            let b: number; // the br_if row
+            if (op === F.LC_AND_BR_IF) {
+              w[s] = v;
+              taken = v !== 0;
+              n += 3;
+              b = base + 3 * CODE_WIDTH;
+            } else {
+              taken = v === 0;
+              w[s] = taken ? 1 : 0;
+              n += 4;
+              b = base + 4 * CODE_WIDTH;
+            }
+            if (taken) {
+              if (code[b + 2] !== 0) { // values to carry: out of the loop
+                exit = X_UNWIND; x1 = fw + code[b + 3] * 2; x2 = code[b + 2]; x3 = code[b + 1];
+                break inner;
+              }
+              s = fw + code[b + 3] * 2;
+              pc = code[b + 1];
+            } else pc += op === F.LC_AND_BR_IF ? 4 : 5;
+            break;
+          }
+          case F.C_SET: { // i32.const c; local.set a: the constant's slot stays written
+            const c = code[base + 1];
+            const l = fw + code[base + 5] * 2;
+            w[s] = c;
+            w[s + 1] = 0;
+            w[l] = c;
+            w[l + 1] = 0;
+            n++;
+            pc += 2;
+            break;
+          }
+          case F.GET_SET: { // local.get a; local.set b: the pushed slot stays written
+            const la = fw + code[base + 1] * 2;
+            const lb = fw + code[base + 5] * 2;
+            const lo = w[la];
+            const hi = w[la + 1];
+            w[s] = lo;
+            w[s + 1] = hi;
+            w[lb] = lo;
+            w[lb + 1] = hi;
+            n++;
+            pc += 2;
             break;
           }
           case F.NOP2: n++; pc += 2; break;

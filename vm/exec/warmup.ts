@@ -219,6 +219,11 @@ function fused(): string[] {
     }
   }
   lines.push('nop', 'local.get 2', 'local.set 3', 'local.get 3', 'local.set 2', 'local.get 2', 'drop');
+  for (const mask of ['i32.const 0', 'i32.const -1']) {
+    lines.push('block', 'nop', 'local.get 2', mask, 'i32.and', 'br_if 0', 'end');
+    lines.push('block', 'nop', 'local.get 2', mask, 'i32.and', 'i32.eqz', 'br_if 0', 'end');
+  }
+  lines.push('nop', 'i32.const 7', 'local.set 3', 'nop', 'local.get 2', 'local.set 3');
   lines.push('nop', 'local.get 2', 'local.get 3', 'drop', 'drop', 'nop', 'local.get 2', 'i32.const 4', 'drop', 'drop');
   lines.push('nop', 'local.get 2', 'local.tee 3', 'local.get 2', 'i32.add', 'local.set 2', 'nop', 'local.get 3', 'local.set 2', 'local.get 2', 'drop');
   return lines;
