@@ -17,6 +17,8 @@ export interface RepeatPlan {
   interpRuns: number;
   /** After the first warm run, none starts once this much interpreter time is spent on a fixture. */
   interpBudgetMs: number;
+  /** Untimed interpreter runs before the timed ones, for V8 to finish optimizing it (settleInterpreter). */
+  interpSettleMs?: number;
 }
 
 export interface FixtureBench {
@@ -64,28 +66,53 @@ export interface InterpBench {
   problems: string[];
 }
 
+/** The first interpreter run of a fixture in this process (JIT warm-up included), checked. */
+export interface InterpFirst {
+  ms: number;
+  steps: number;
+  problems: string[];
+}
+
+export async function interpreterFirstRun(fixture: Fixture): Promise<InterpFirst> {
+  const first = await timed(() => runLoaded(loadJob(fixture.wasm), { input: fixture.input, args: fixture.args }, { engine: 'interp' }));
+  const problems = mismatches(`${fixture.name}: interp`, fromResult(first.value), fixture.expected);
+  return { ms: first.ms, steps: first.value.steps, problems };
+}
+
 /**
- * The interpreter on one fixture. The bench runs this for every fixture before it runs V8
- * or the native engine at all: node:wasi's memory.grow detaches an ArrayBuffer, and the
- * first detach in a process makes V8 add a detached-buffer check to every typed-array and
- * DataView access of optimized code from then on (12-20% off the interpreter, for good).
- * Verity's own processes never detach one (the native engine's memory is shared for that
- * reason, vm/native/instrument.ts), so measuring after node:wasi would not show how the
- * interpreter runs there.
+ * Untimed interpreter runs over `fixtures`, in turn, for at least `ms`: V8 compiles the
+ * interpreter's loop in the background (0.1-0.3 s here for a function its size), and a
+ * fixture measured before that finishes would time the unoptimized loop.
  */
-export async function benchInterpreter(fixture: Fixture, plan: RepeatPlan): Promise<InterpBench> {
+export async function settleInterpreter(fixtures: readonly Fixture[], ms: number): Promise<void> {
+  const jobs = fixtures.map((f) => ({ job: loadJob(f.wasm), input: { input: f.input, args: f.args } }));
+  const start = performance.now();
+  for (let k = 0; jobs.length > 0 && performance.now() - start < ms; k++) {
+    const { job, input } = jobs[k % jobs.length];
+    await runLoaded(job, input, { engine: 'interp' });
+  }
+}
+
+/**
+ * The interpreter's warm runs on one fixture. The bench runs these for every fixture before
+ * it runs V8 or the native engine at all: node:wasi's memory.grow detaches an ArrayBuffer,
+ * and the first detach in a process makes V8 add a detached-buffer check to every
+ * typed-array and DataView access of optimized code from then on (12-20% off the
+ * interpreter, for good). Verity's own processes never detach one (the native engine's
+ * memory is shared for that reason, vm/native/instrument.ts), so measuring after node:wasi
+ * would not show how the interpreter runs there.
+ */
+export async function benchInterpreter(fixture: Fixture, plan: RepeatPlan, first: InterpFirst): Promise<InterpBench> {
   const job = loadJob(fixture.wasm);
   const input: JobInput = { input: fixture.input, args: fixture.args };
-  const first = await timed(() => runLoaded(job, input, { engine: 'interp' }));
-  const problems = mismatches(`${fixture.name}: interp`, fromResult(first.value), fixture.expected);
   const ms: number[] = [];
-  let spent = first.ms;
+  let spent = 0;
   while (ms.length === 0 || (ms.length < plan.interpRuns && spent < plan.interpBudgetMs)) {
     const run = await timed(() => runLoaded(job, input, { engine: 'interp' }));
     ms.push(run.ms);
     spent += run.ms;
   }
-  return { firstMs: first.ms, ms: minimum(ms), runs: ms.length, steps: first.value.steps, problems };
+  return { firstMs: first.ms, ms: minimum(ms), runs: ms.length, steps: first.steps, problems: first.problems };
 }
 
 /** V8 and the native engine on one fixture, joined with the interpreter's part. */

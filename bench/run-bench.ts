@@ -9,7 +9,7 @@
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadFixtures, type Fixture } from '../test/support/fixtures.js';
-import type { FixtureBench, InterpBench, RepeatPlan } from './fixture-bench.js';
+import type { FixtureBench, InterpBench, InterpFirst, RepeatPlan } from './fixture-bench.js';
 import { formatCount, formatDelta, formatMs, formatRate, formatRatio, markdownTable } from './format.js';
 import { benchLoad, largestFixture, type LoadBench } from './load-bench.js';
 import { benchStartup, type StartupBench } from './startup-bench.js';
@@ -19,12 +19,13 @@ import type { VerifierGasBench } from './verifier-gas-bench.js';
 import { interpRatio, judgeTargets, nativeRatio, nativeRatioToBareRun, type Verdict } from './targets.js';
 
 interface BenchPlan extends RepeatPlan {
+  interpSettleMs: number;
   startupRuns: number;
   loadRuns: number;
 }
 
-const FULL: BenchPlan = { fastRuns: 30, interpRuns: 15, interpBudgetMs: 20_000, startupRuns: 7, loadRuns: 10 };
-const QUICK: BenchPlan = { fastRuns: 5, interpRuns: 1, interpBudgetMs: 0, startupRuns: 3, loadRuns: 3 };
+const FULL: BenchPlan = { fastRuns: 30, interpRuns: 15, interpBudgetMs: 20_000, interpSettleMs: 1500, startupRuns: 7, loadRuns: 10 };
+const QUICK: BenchPlan = { fastRuns: 5, interpRuns: 1, interpBudgetMs: 0, interpSettleMs: 0, startupRuns: 3, loadRuns: 3 };
 
 /** The report's sections, in the order they run. */
 const SECTIONS = ['load', 'engines', 'startup', 'verifier-gas', 'network'] as const;
@@ -123,7 +124,8 @@ function loadLine(): string {
 function planLine(options: Options): string {
   const p = options.plan;
   const interp = p.interpRuns === 1 ? '1 warm run' :
-    `best of up to ${p.interpRuns} warm runs (none started past ${p.interpBudgetMs / 1000} s per fixture)`;
+    `best of up to ${p.interpRuns} warm runs (none started past ${p.interpBudgetMs / 1000} s per fixture), ` +
+    `after ${p.interpSettleMs / 1000} s of untimed runs for V8 to finish optimizing it`;
   return `${options.quick ? 'quick' : 'full'} run: V8 and native best of ${p.fastRuns} warm runs each, ` +
     `interpreter ${interp}, CLI ${p.startupRuns} spawns per command`;
 }
@@ -260,7 +262,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   silenceWasiWarning();
-  const { benchFixture, benchInterpreter } = await import('./fixture-bench.js');
+  const { benchFixture, benchInterpreter, interpreterFirstRun, settleInterpreter } = await import('./fixture-bench.js');
   const { SUSTAINED_WORKLOADS, benchSustained, workloadLabel } = await import('./sustained-bench.js');
   const started = performance.now();
   const plan = options.plan;
@@ -288,10 +290,13 @@ async function main(argv: string[]): Promise<number> {
   const sustained: SustainedBench[] = [];
   if (run('engines')) {
     // The interpreter first, on every fixture: see benchInterpreter.
+    const firsts: InterpFirst[] = [];
+    for (const fixture of selected) firsts.push(await interpreterFirstRun(fixture));
+    await settleInterpreter(selected, plan.interpSettleMs);
     const interp: InterpBench[] = [];
-    for (const fixture of selected) {
+    for (const [k, fixture] of selected.entries()) {
       const t = performance.now();
-      interp.push(await benchInterpreter(fixture, plan));
+      interp.push(await benchInterpreter(fixture, plan, firsts[k]));
       progress(`${fixture.name}: interpreter done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     for (const [k, fixture] of selected.entries()) {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { benchFixture, benchInterpreter, nativeFallback, type FixtureBench } from '../../bench/fixture-bench.js';
+import { benchFixture, benchInterpreter, interpreterFirstRun, nativeFallback, settleInterpreter, type FixtureBench } from '../../bench/fixture-bench.js';
 import { formatDelta, formatRatio, markdownTable } from '../../bench/format.js';
 import { geometricMean, median, minimum } from '../../bench/stats.js';
 import { benchSustained, type SustainedBench } from '../../bench/sustained-bench.js';
@@ -60,7 +60,7 @@ describe('fixture bench', () => {
   it('runs exit_code on all three engines and finds every result correct', async () => {
     const fixture = loadFixture('exit_code');
     const plan = { fastRuns: 2, interpRuns: 1, interpBudgetMs: 0 };
-    const bench = await benchFixture(fixture, plan, await benchInterpreter(fixture, plan));
+    const bench = await benchFixture(fixture, plan, await benchInterpreter(fixture, plan, await interpreterFirstRun(fixture)));
     expect(bench.problems).toEqual([]);
     expect(bench.steps).toBeGreaterThan(0);
     expect(bench.native.fallback).toBeNull();
@@ -74,12 +74,19 @@ describe('fixture bench', () => {
     const fixture = loadFixture('exit_code');
     const wrong = { ...fixture, expected: { ...fixture.expected, exitCode: 4 } };
     const plan = { fastRuns: 1, interpRuns: 1, interpBudgetMs: 0 };
-    const bench = await benchFixture(wrong, plan, await benchInterpreter(wrong, plan));
+    const bench = await benchFixture(wrong, plan, await benchInterpreter(wrong, plan, await interpreterFirstRun(wrong)));
     expect(bench.problems).toEqual([
       'exit_code: interp ended with exit 3, expected exit 4',
       'exit_code: V8 ended with exit 3, expected exit 4',
       'exit_code: native ended with exit 3, expected exit 4',
     ]);
+  });
+
+  it('settling runs the interpreter for at least the time asked, and at once for no fixtures', async () => {
+    const t = performance.now();
+    await settleInterpreter([loadFixture('exit_code')], 50);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(50);
+    await settleInterpreter([], 10_000); // returns: nothing to run
   });
 
   it('names the native fallback of a trapping fixture', async () => {
