@@ -76,6 +76,8 @@ function everyFusedSequence(): string {
     lines.push('nop', 'local.get 0', `${load} 0 5`, 'drop'); // local.get; LOAD
     lines.push('nop', 'local.get 0', 'i32.const 8', 'i32.add', `${load} 0 3`, 'drop'); // local.get; i32.const; i32.add; LOAD
     lines.push('nop', 'local.get 0', 'i32.eqz', 'i32.const 8', 'i32.add', `${load} 0 3`, 'drop'); // i32.const; i32.add; LOAD
+    lines.push('nop', 'local.get 1', 'local.get 0', `${load} 0 5`, 'drop', 'local.set 3'); // local.get; local.get; LOAD
+    lines.push('nop', 'i32.const 13', `${load} 0 5`, 'drop'); // i32.const; LOAD
   }
   // Memory bytes 0..127 hold i * 37: negative int8 values for the sign-extending loads.
   lines.push('nop', 'i32.const 0', 'i32.const 37', 'i32.const 128', 'memory.fill');
@@ -160,6 +162,8 @@ describe('superinstructions', () => {
     ['local.get; f64.load', 'i32.const 65532\nlocal.set 0\nnop\nlocal.get 0\nf64.load 3 0\ndrop\nend'],
     ['local.get; i32.const; i32.add; i32.load8_s', 'i32.const 65530\nlocal.set 0\nnop\nlocal.get 0\ni32.const 6\ni32.add\ni32.load8_s 0 0\ndrop\nend'],
     ['i32.const; i32.add; f64.load', 'i32.const 65530\nnop\ni32.const 6\ni32.add\nf64.load 3 0\ndrop\nend'],
+    ['local.get; local.get; i32.load', 'i32.const 65534\nlocal.set 0\nnop\nlocal.get 0\nlocal.get 0\ni32.load 2 0\ndrop\ndrop\nend'],
+    ['i32.const; i32.load8_u', 'nop\ni32.const 65536\ni32.load8_u 0 0\ndrop\nend'],
     ['i32.load8_u; i32.mul', 'i32.const 5\ni32.const -1\nnop\ni32.load8_u 0 0\ni32.mul\ndrop\nend'],
     ['local.get; i32.const; i32.add; i32.load8_s; i32.mul', 'i32.const 65530\nlocal.set 0\ni32.const 3\nnop\nlocal.get 0\ni32.const 6\ni32.add\ni32.load8_s 0 0\ni32.mul\ndrop\nend'],
     ['f64.mul; f64.store', 'i32.const 65530\nf64.const 0x4002000000000000\nf64.const 0x4002000000000000\nnop\nf64.mul\nf64.store 3 0\nend'],

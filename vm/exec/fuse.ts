@@ -129,6 +129,10 @@ export const Fused = {
   LL_CMP_BR_IF: 0x250,
   /** `i32.const c; CMP; br_if`: C_CMP_BR_IF + CMP's index in COMPARE (1..10). */
   C_CMP_BR_IF: 0x260,
+  /** `local.get a; local.get b; LOAD`, LOAD in LOADS (the load reads b's address). */
+  LL_LOAD: 0x270,
+  /** `i32.const c; LOAD`, LOAD in LOADS (a constant address: C's globals). */
+  C_LOAD: 0x274,
   /**
    * The four address + load families above (ADD_LOAD, L_LOAD, LC_ADD_LOAD, C_ADD_LOAD in
    * that order) with an i32 load followed by i32.mul or i32.add (dot products):
@@ -150,6 +154,8 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...LOADS.map((op, k): [string, number] => [`L_${suffix(op)}`, Fused.L_LOAD + k]),
     ...LOADS.map((op, k): [string, number] => [`LC_ADD_${suffix(op)}`, Fused.LC_ADD_LOAD + k]),
     ...LOADS.map((op, k): [string, number] => [`C_ADD_${suffix(op)}`, Fused.C_ADD_LOAD + k]),
+    ...LOADS.map((op, k): [string, number] => [`LL_${suffix(op)}`, Fused.LL_LOAD + k]),
+    ...LOADS.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_LOAD + k]),
     ...INT_LOADS.flatMap((load, k) =>
       LOAD_THEN.map((op, j): [string, number] => [`${suffix(load)}_${suffix(op)}`, Fused.LOAD_OP + 2 * k + j])),
     ...F64_STORED.map((op, k): [string, number] => [`${suffix(op)}_STORE`, Fused.F64_OP_STORE + k]),
@@ -333,6 +339,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       }
       if (op1 === Op.i32_const) return fused(Fused.LC, 2);
       if (op1 === Op.local_get && F64_STORED_INDEX[op2] >= 0) return fused(Fused.LL_F64_OP + F64_STORED_INDEX[op2], 3);
+      if (op1 === Op.local_get && LOAD_INDEX[op2] >= 0) return fused(Fused.LL_LOAD + LOAD_INDEX[op2], 3);
       if (op1 === Op.local_get) return fused(Fused.LL, 2);
       if (op1 === Op.local_set) return fused(Fused.GET_SET, 2);
       if (LOCAL_RIGHT_INDEX[op1] >= 0) return fused(Fused.L_OP + LOCAL_RIGHT_INDEX[op1], 2);
@@ -354,6 +361,7 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
       }
       if (op1 === Op.i32_add && LOAD_INDEX[op2] >= 0) return withThen(Fused.C_ADD_LOAD + LOAD_INDEX[op2], 3, 3, opAt(words, rows, pc + 3));
       if (op1 === Op.local_set) return fused(Fused.C_SET, 2);
+      if (LOAD_INDEX[op1] >= 0) return fused(Fused.C_LOAD + LOAD_INDEX[op1], 2);
       return ARITH_INDEX[op1] >= 0 ? fused(Fused.C_OP + ARITH_INDEX[op1], 2) : NONE;
     case Op.local_set:
       if (op1 !== Op.local_get) return NONE;

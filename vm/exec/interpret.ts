@@ -133,11 +133,13 @@ const enum F {
   LL_GT_U_BR_IF = 0x256, LL_LE_S_BR_IF = 0x257, LL_LE_U_BR_IF = 0x258, LL_GE_S_BR_IF = 0x259, LL_GE_U_BR_IF = 0x25a,
   C_EQ_BR_IF = 0x261, C_NE_BR_IF = 0x262, C_LT_S_BR_IF = 0x263, C_LT_U_BR_IF = 0x264, C_GT_S_BR_IF = 0x265,
   C_GT_U_BR_IF = 0x266, C_LE_S_BR_IF = 0x267, C_LE_U_BR_IF = 0x268, C_GE_S_BR_IF = 0x269, C_GE_U_BR_IF = 0x26a,
-  ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281, ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283, ADD_LOAD8_U_MUL = 0x284,
-  ADD_LOAD8_U_ADD = 0x285, L_LOAD_MUL = 0x288, L_LOAD_ADD = 0x289, L_LOAD8_S_MUL = 0x28a, L_LOAD8_S_ADD = 0x28b,
-  L_LOAD8_U_MUL = 0x28c, L_LOAD8_U_ADD = 0x28d, LC_ADD_LOAD_MUL = 0x290, LC_ADD_LOAD_ADD = 0x291, LC_ADD_LOAD8_S_MUL = 0x292,
-  LC_ADD_LOAD8_S_ADD = 0x293, LC_ADD_LOAD8_U_MUL = 0x294, LC_ADD_LOAD8_U_ADD = 0x295, C_ADD_LOAD_MUL = 0x298, C_ADD_LOAD_ADD = 0x299,
-  C_ADD_LOAD8_S_MUL = 0x29a, C_ADD_LOAD8_S_ADD = 0x29b, C_ADD_LOAD8_U_MUL = 0x29c, C_ADD_LOAD8_U_ADD = 0x29d,
+  LL_LOAD = 0x270, LL_LOAD8_S = 0x271, LL_LOAD8_U = 0x272, LL_F64_LOAD = 0x273, C_LOAD = 0x274,
+  C_LOAD8_S = 0x275, C_LOAD8_U = 0x276, C_F64_LOAD = 0x277, ADD_LOAD_MUL = 0x280, ADD_LOAD_ADD = 0x281,
+  ADD_LOAD8_S_MUL = 0x282, ADD_LOAD8_S_ADD = 0x283, ADD_LOAD8_U_MUL = 0x284, ADD_LOAD8_U_ADD = 0x285, L_LOAD_MUL = 0x288,
+  L_LOAD_ADD = 0x289, L_LOAD8_S_MUL = 0x28a, L_LOAD8_S_ADD = 0x28b, L_LOAD8_U_MUL = 0x28c, L_LOAD8_U_ADD = 0x28d,
+  LC_ADD_LOAD_MUL = 0x290, LC_ADD_LOAD_ADD = 0x291, LC_ADD_LOAD8_S_MUL = 0x292, LC_ADD_LOAD8_S_ADD = 0x293, LC_ADD_LOAD8_U_MUL = 0x294,
+  LC_ADD_LOAD8_U_ADD = 0x295, C_ADD_LOAD_MUL = 0x298, C_ADD_LOAD_ADD = 0x299, C_ADD_LOAD8_S_MUL = 0x29a, C_ADD_LOAD8_S_ADD = 0x29b,
+  C_ADD_LOAD8_U_MUL = 0x29c, C_ADD_LOAD8_U_ADD = 0x29d,
 }
 // ---- end of opcode numbers ----
 
@@ -567,14 +569,33 @@ export class Machine {
           case F.ADD_LOAD_MUL: case F.ADD_LOAD_ADD: case F.ADD_LOAD8_S_MUL: case F.ADD_LOAD8_S_ADD: case F.ADD_LOAD8_U_MUL: case F.ADD_LOAD8_U_ADD:
           case F.L_LOAD_MUL: case F.L_LOAD_ADD: case F.L_LOAD8_S_MUL: case F.L_LOAD8_S_ADD: case F.L_LOAD8_U_MUL: case F.L_LOAD8_U_ADD:
           case F.LC_ADD_LOAD_MUL: case F.LC_ADD_LOAD_ADD: case F.LC_ADD_LOAD8_S_MUL: case F.LC_ADD_LOAD8_S_ADD: case F.LC_ADD_LOAD8_U_MUL: case F.LC_ADD_LOAD8_U_ADD:
-          case F.C_ADD_LOAD_MUL: case F.C_ADD_LOAD_ADD: case F.C_ADD_LOAD8_S_MUL: case F.C_ADD_LOAD8_S_ADD: case F.C_ADD_LOAD8_U_MUL: case F.C_ADD_LOAD8_U_ADD: {
+          case F.C_ADD_LOAD_MUL: case F.C_ADD_LOAD_ADD: case F.C_ADD_LOAD8_S_MUL: case F.C_ADD_LOAD8_S_ADD: case F.C_ADD_LOAD8_U_MUL: case F.C_ADD_LOAD8_U_ADD:
+          case F.LL_LOAD: case F.LL_LOAD8_S: case F.LL_LOAD8_U: case F.LL_F64_LOAD:
+          case F.C_LOAD: case F.C_LOAD8_S: case F.C_LOAD8_U: case F.C_F64_LOAD: {
             // The rows computing the address, then the load [, then i32.mul|i32.add with the
             // value below]. Rows are done in order: a trap in the load leaves pc on the load
             // row, every step up to it counted, the operator's row not run.
-            // Families (fuse.ts): ADD_LOAD.. = family * 8 + load; ADD_LOAD_MUL.. = family * 8 + load * 2 + then.
+            // Families (fuse.ts): ADD_LOAD.. = family * 8 + load; ADD_LOAD_MUL.. = family * 8 + load * 2 + then;
+            // LL_LOAD.. and C_LOAD.. = family + load (families 4 and 5 here).
             const fusedThen = op >= F.ADD_LOAD_MUL;
-            const family = fusedThen ? (op - F.ADD_LOAD_MUL) >> 3 : (op - F.ADD_LOAD) >> 3;
-            if (family === 0) { // i32.add
+            const family = fusedThen ? (op - F.ADD_LOAD_MUL) >> 3 : op >= F.LL_LOAD ? (op >= F.C_LOAD ? 5 : 4) : (op - F.ADD_LOAD) >> 3;
+            if (family === 4) { // local.get a; local.get b (the address)
+              const la = fw + code[base + 1] * 2;
+              const lb = fw + code[base + 5] * 2;
+              w[s] = w[la];
+              w[s + 1] = w[la + 1];
+              w[s + 2] = w[lb];
+              w[s + 3] = w[lb + 1];
+              s += 4;
+              n += 2;
+              pc += 2;
+            } else if (family === 5) { // i32.const c (the address)
+              w[s] = code[base + 1];
+              w[s + 1] = 0;
+              s += 2;
+              n++;
+              pc++;
+            } else if (family === 0) { // i32.add
               s -= 2;
               w[s - 2] = (w[s - 2] + w[s]) | 0;
               n++;
@@ -605,7 +626,7 @@ export class Machine {
               pc += 2;
             }
             const a = (w[s - 2] >>> 0) + (code[(pc << CODE_SHIFT) + 1] >>> 0);
-            switch (fusedThen ? (op >> 1) & 3 : op & 7) { // the load, in the order of fuse.ts's LOADS
+            switch (fusedThen ? (op >> 1) & 3 : op & 3) { // the load, in the order of fuse.ts's LOADS
               case 0:
                 if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
                 w[s - 2] = dv.getInt32(a, true);

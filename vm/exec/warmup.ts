@@ -197,6 +197,8 @@ function fused(): string[] {
     lines.push('nop', 'local.get 5', `${load} 0 4`, 'drop');
     lines.push('nop', 'local.get 5', 'i32.const 4', 'i32.add', `${load} 0 4`, 'drop');
     lines.push('nop', 'local.get 5', 'i32.eqz', 'i32.const 4', 'i32.add', `${load} 0 4`, 'drop');
+    lines.push('nop', 'local.get 2', 'local.get 5', `${load} 0 4`, 'drop', 'drop');
+    lines.push('nop', 'i32.const 4', `${load} 0 4`, 'drop');
   }
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u']) {
     for (const op of ['i32.mul', 'i32.add']) {
