@@ -270,10 +270,16 @@ export class Machine {
 
   /** Returns from the running function: its results (top of stack) move to its fp. */
   private leave(sp: number): number {
-    const f = this.store.funcs[this.fn];
+    const funcs = this.store.funcs;
+    const f = funcs[this.fn];
     const n = f.kind === 'wasm' ? f.results : 0;
     const fp = this.fp;
-    this.stack.copyWithin(fp * 2, (sp - n) * 2, sp * 2);
+    const w = this.stack;
+    // The results move down to fp: mostly none or one, which needs no copyWithin call.
+    if (n === 1) {
+      w[fp * 2] = w[sp * 2 - 2];
+      w[fp * 2 + 1] = w[sp * 2 - 1];
+    } else if (n > 1) w.copyWithin(fp * 2, (sp - n) * 2, sp * 2);
     this.fsp--;
     let r = this.fsp * FRAME_WIDTH;
     const fr = this.frames;
@@ -281,7 +287,9 @@ export class Machine {
     this.fp = fr[r++];
     this.fn = fr[r++];
     this.units -= fr[r];
-    this.selectMemory();
+    // The caller's memory is the callee's when both are of one instance (a job's module).
+    const caller = this.fn === NO_FUNCTION ? null : funcs[this.fn];
+    if (caller === null || caller.kind !== 'wasm' || f.kind !== 'wasm' || caller.instance !== f.instance) this.selectMemory();
     return fp + n;
   }
 
