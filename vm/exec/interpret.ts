@@ -340,6 +340,7 @@ export class Machine {
     const globals = this.store.globals;
     const tables = this.store.tables;
     const funcs = this.store.funcs;
+    const frames = this.frames;
     // A fused entry runs up to MAX_FUSED_ROWS rows: only taken while the budget has room.
     const fuseUntil = budget - (MAX_FUSED_ROWS - 1);
     let n = 0; // steps executed in this chunk
@@ -1097,9 +1098,28 @@ export class Machine {
             break;
           }
           case Op.return:
-          case IOp.END_FUNC:
-            exit = X_LEAVE;
-            break inner;
+          case IOp.END_FUNC: {
+            // leave(), written out for the common case: at most one result, and a caller of
+            // the same instance (so the same memory). Anything else goes through leave().
+            const f = funcs[this.fn];
+            const r = (this.fsp - 1) * FRAME_WIDTH;
+            const caller = frames[r + 2];
+            if (f.kind !== 'wasm' || f.results > 1 || caller === NO_FUNCTION) { exit = X_LEAVE; break inner; }
+            const c = funcs[caller];
+            if (c.kind !== 'wasm' || c.instance !== f.instance) { exit = X_LEAVE; break inner; }
+            if (f.results === 1) {
+              w[fw] = w[s - 2];
+              w[fw + 1] = w[s - 1];
+              s = fw + 2;
+            } else s = fw;
+            this.fsp--;
+            pc = frames[r];
+            this.fp = frames[r + 1];
+            this.fn = caller;
+            this.units -= frames[r + 3];
+            fw = this.fp * 2;
+            break;
+          }
           case Op.call_indirect:
           case Op.call: {
             let addr: number;
@@ -1118,8 +1138,31 @@ export class Machine {
                 break inner;
               }
             }
-            exit = X_ENTER; x1 = addr;
-            break inner;
+            // enter(), written out for the common case: a callee of the same instance (so
+            // the same memory) within the stack-unit budget. Anything else goes through enter().
+            const f = funcs[addr];
+            const cur = this.fn === NO_FUNCTION ? null : funcs[this.fn];
+            if (f.kind !== 'wasm' || cur === null || cur.kind !== 'wasm' || cur.instance !== f.instance ||
+                this.units + f.units > this.maxStackUnits) {
+              exit = X_ENTER; x1 = addr;
+              break inner;
+            }
+            const units = f.units;
+            this.units += units;
+            const r = this.fsp * FRAME_WIDTH;
+            frames[r] = pc + 1;
+            frames[r + 1] = fw >> 1;
+            frames[r + 2] = this.fn;
+            frames[r + 3] = units;
+            this.fsp++;
+            if (this.fsp > this.maxFsp) this.maxFsp = this.fsp;
+            const fp = (s >> 1) - f.params;
+            if (fp + units - 1 > this.maxSp) this.maxSp = fp + units - 1;
+            this.fp = fp;
+            this.fn = addr;
+            fw = fp * 2;
+            pc = f.entryPc;
+            break;
           }
 
           // ---- memory (spec 4.4.7): effective address = u32 operand + u32 offset ----
