@@ -251,6 +251,11 @@ describe('NaN rule', () => {
     it('copied to another local (a copy counts as seen)', () => {
       expect(seen(`${sub}local.set 1\nlocal.get 1\nlocal.set 3\nend`)).toBe(true);
     });
+    it('past 2000 instructions every such local counts as seen (the analysis is skipped)', () => {
+      const body = `${sub}local.set 1\nlocal.get 1\nlocal.get 1\nf64.mul\ndrop\n`;
+      expect(seen(`${body}end`)).toBe(false);
+      expect(seen(`${body}${'nop\n'.repeat(2000)}end`)).toBe(true);
+    });
     it('tee: the value left on the stack counts too', () => {
       expect(seen(`${sub}local.tee 1\nf64.neg\ndrop\nend`)).toBe(true);
       expect(seen(`${sub}local.tee 1\nf64.sqrt\ndrop\nlocal.get 1\nf64.abs\ndrop\nend`)).toBe(true);

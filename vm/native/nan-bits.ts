@@ -42,6 +42,9 @@ const NAN_BLIND = new Set<number>([
   Op.drop,
 ]);
 
+/** The largest body whose locals get the liveness analysis (observedNaNResults). */
+const LIVENESS_MAX_BODY = 2000;
+
 /** How far the walk looks for a consumer before assuming the bits escape. */
 const CONSUMER_WINDOW = 16;
 
@@ -149,16 +152,16 @@ function successors(body: readonly Instr[]): (number[] | null)[] {
 // ---- Liveness of seen reads -----------------------------------------------------
 
 /**
- * For each instruction j: the set (a bitset over `slot`) of locals that, just after j,
- * may still be read by a `local.get` whose consumer can see NaN bits before they are
- * written again.
+ * For each instruction j: the set (a bitset over `slot`, `words` words at j * words) of
+ * locals that, just after j, may still be read by a `local.get` whose consumer can see NaN
+ * bits before they are written again. Flat arrays and no allocation per instruction: this
+ * runs on every function of a job before its first native run.
  */
-function seenReadsLive(body: readonly Instr[], slot: Map<number, number>): Uint32Array[] {
+function seenReadsLive(body: readonly Instr[], slot: Map<number, number>, words: number): Uint32Array {
   const n = body.length;
-  const words = Math.ceil(slot.size / 32);
   const succ = successors(body);
-  const liveIn = Array.from({ length: n }, () => new Uint32Array(words));
-  const liveOut = Array.from({ length: n }, () => new Uint32Array(words));
+  const liveIn = new Uint32Array(n * words);
+  const liveOut = new Uint32Array(n * words);
   const gen = new Int32Array(n).fill(-1);
   const kill = new Int32Array(n).fill(-1);
   body.forEach((ins, j) => {
@@ -170,19 +173,19 @@ function seenReadsLive(body: readonly Instr[], slot: Map<number, number>): Uint3
   for (let changed = true; changed;) {
     changed = false;
     for (let j = n - 1; j >= 0; j--) {
-      const out = liveOut[j];
-      const next = succ[j] ?? (j + 1 < n ? [j + 1] : []);
-      for (const t of next) {
-        const inT = liveIn[t];
-        for (let w = 0; w < words; w++) out[w] |= inT[w];
+      const o = j * words;
+      const next = succ[j];
+      if (next === null) {
+        if (j + 1 < n) for (let w = 0; w < words; w++) liveOut[o + w] |= liveIn[o + words + w];
+      } else {
+        for (const t of next) for (let w = 0; w < words; w++) liveOut[o + w] |= liveIn[t * words + w];
       }
-      const inJ = liveIn[j];
       for (let w = 0; w < words; w++) {
-        let v = out[w];
+        let v = liveOut[o + w];
         if (kill[j] >= 0 && kill[j] >>> 5 === w) v &= ~(1 << (kill[j] & 31));
         if (gen[j] >= 0 && gen[j] >>> 5 === w) v |= 1 << (gen[j] & 31);
-        if (v !== inJ[w]) {
-          inJ[w] = v;
+        if (v !== liveIn[o + w]) {
+          liveIn[o + w] = v;
           changed = true;
         }
       }
@@ -204,10 +207,15 @@ export function observedNaNResults(body: readonly Instr[]): boolean[] {
     const op = body[c].op;
     if ((op === Op.local_set || op === Op.local_tee) && !slot.has(body[c].a ?? 0)) slot.set(body[c].a ?? 0, slot.size);
   });
-  const live = slot.size > 0 ? seenReadsLive(body, slot) : [];
+  // Past LIVENESS_MAX_BODY instructions, every local written from arithmetic counts as
+  // seen (canonicalised, exact as ever): the analysis would cost more, before the job's
+  // first native run, than it could save (musl's printf_core: 4,482 instructions, 5-9 ms).
+  if (body.length > LIVENESS_MAX_BODY) slot.clear();
+  const words = Math.ceil(slot.size / 32);
+  const live = slot.size > 0 ? seenReadsLive(body, slot, words) : new Uint32Array(0);
   const isLive = (j: number, local: number): boolean => {
     const s = slot.get(local);
-    return s === undefined || (live[j][s >>> 5] & (1 << (s & 31))) !== 0;
+    return s === undefined || (live[j * words + (s >>> 5)] & (1 << (s & 31))) !== 0;
   };
   /** Whether the bits of the value body[k] pushes can be observed. */
   const seen = (k: number): boolean => {
