@@ -60,7 +60,8 @@ class NativeSession implements SpecSession<NativeInstance> {
   private readonly wrappers = new WeakMap<object, Function>();
 
   instantiate(_bytes: Uint8Array, module: Module, info: ModuleInfo): NativeInstance {
-    const job = instrumentJob(module, info, SPEC_LIMITS);
+    // Not shared: spec modules import each other's memories, declared unshared.
+    const job = instrumentJob(module, info, SPEC_LIMITS, { sharedMemory: false });
     const compiled = new WebAssembly.Module(encodeModule(job.module));
     const imports: Record<string, Record<string, unknown>> = {};
     for (const im of module.imports) {

@@ -157,7 +157,12 @@ const EMPTY: BlockType = { kind: 'empty' };
  * Rewrites a validated job module (`info` from validateModule(m)) for native execution
  * under `limits`. `m` is not modified.
  */
-export function instrumentJob(m: Module, info: ModuleInfo, limits: MachineLimits): InstrumentedJob {
+export function instrumentJob(
+  m: Module,
+  info: ModuleInfo,
+  limits: MachineLimits,
+  options: { sharedMemory?: boolean } = {},
+): InstrumentedJob {
   if (info.funcs.length !== m.funcs.length) {
     throw new Error(`instrumentJob: ${info.funcs.length} function infos for ${m.funcs.length} functions`);
   }
@@ -170,7 +175,12 @@ export function instrumentJob(m: Module, info: ModuleInfo, limits: MachineLimits
     // process makes V8 check for detached buffers at typed-array and DataView accesses in
     // all optimized code from then on, which slows the interpreter (same process: fallback,
     // proofs) by 12-20% for good. One thread runs the job, so sharing changes nothing else.
-    mems: m.mems.map((mem) => ({ limits: { min: mem.limits.min, max: clampedMemoryMax(mem.limits.max, limits) }, shared: true })),
+    // (`sharedMemory: false` for modules that link to each other's memory, as the spec
+    // suite's do: an import must match the exported memory's sharedness.)
+    mems: m.mems.map((mem) => ({
+      limits: { min: mem.limits.min, max: clampedMemoryMax(mem.limits.max, limits) },
+      shared: options.sharedMemory ?? true,
+    })),
     funcs: [],
   };
   const importedFuncs = m.imports.filter((im) => im.desc.kind === 'func').length;
