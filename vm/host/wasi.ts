@@ -172,7 +172,8 @@ export function wasiStep(
 
 /**
  * Runs WASI function `id` to completion (the native engine's path): micro-steps until
- * the first outcome other than Continue. `mem` is re-read before every micro-step.
+ * the first outcome other than Continue. `mem` is read once: a WASI call never grows the
+ * memory (and reading a shared memory's buffer costs a runtime call).
  */
 export function runWasiCall(
   id: number,
@@ -183,11 +184,12 @@ export function runWasiCall(
   steps: number,
 ): { outcome: HostOutcome; microSteps: number } {
   let microSteps = 0;
+  const bytes = mem(); // a WASI call never grows the memory: one view serves the whole call
   for (;;) {
-    const outcome = wasiStep(id, args, base, mem(), host, steps);
+    const outcome = wasiStep(id, args, base, bytes, host, steps);
     microSteps++;
     if (outcome !== HostOutcome.Continue) return { outcome, microSteps };
-    microSteps += fastForwardChunks(id, args, base, mem(), host, Infinity);
+    microSteps += fastForwardChunks(id, args, base, bytes, host, Infinity);
   }
 }
 
