@@ -573,14 +573,92 @@ export class Machine {
             pc += 2;
             break;
           }
+          // The hottest address + load sequences, each on its own (the shared case below
+          // branches on family, load and operator at every dispatch): int8 dot products
+          // (nn_int8) and word lookups (loop). Same order of rows and writes as that case.
+          case F.LC_ADD_LOAD8_S: case F.LC_ADD_LOAD8_S_MUL: {
+            // local.get a; i32.const c; i32.add; i32.load8_s [; i32.mul]
+            const l = fw + code[base + 1] * 2;
+            const c = code[base + 5];
+            const p = (w[l] + c) | 0;
+            w[s] = p;
+            w[s + 1] = w[l + 1];
+            w[s + 2] = c;
+            w[s + 3] = 0;
+            s += 2;
+            n += 3;
+            pc += 3;
+            const a = (p >>> 0) + (code[base + 13] >>> 0);
+            if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+            w[s - 2] = (bytes[a] << 24) >> 24;
+            w[s - 1] = 0;
+            pc++;
+            if (op === F.LC_ADD_LOAD8_S_MUL) {
+              s -= 2;
+              w[s - 2] = Math.imul(w[s - 2], w[s]);
+              n++;
+              pc++;
+            }
+            break;
+          }
+          case F.L_LOAD8_S: case F.L_LOAD8_S_MUL: {
+            // local.get a; i32.load8_s [; i32.mul]
+            const l = fw + code[base + 1] * 2;
+            const p = w[l];
+            w[s] = p;
+            w[s + 1] = w[l + 1];
+            s += 2;
+            n++;
+            pc++;
+            const a = (p >>> 0) + (code[base + 5] >>> 0);
+            if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+            w[s - 2] = (bytes[a] << 24) >> 24;
+            w[s - 1] = 0;
+            pc++;
+            if (op === F.L_LOAD8_S_MUL) {
+              s -= 2;
+              w[s - 2] = Math.imul(w[s - 2], w[s]);
+              n++;
+              pc++;
+            }
+            break;
+          }
+          case F.C_ADD_LOAD8_S: case F.C_ADD_LOAD8_S_MUL: case F.C_ADD_LOAD: {
+            // i32.const c; i32.add; i32.load8_s [; i32.mul] | i32.load
+            const c = code[base + 1];
+            w[s] = c;
+            w[s + 1] = 0;
+            const p = (w[s - 2] + c) | 0;
+            w[s - 2] = p;
+            n += 2;
+            pc += 2;
+            const a = (p >>> 0) + (code[base + 9] >>> 0);
+            if (op === F.C_ADD_LOAD) {
+              if (a + 4 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+              w[s - 2] = dv.getInt32(a, true);
+              pc++;
+              break;
+            }
+            if (a + 1 > memSize) throw new Trap(TrapMessage.memoryOutOfBounds);
+            w[s - 2] = (bytes[a] << 24) >> 24;
+            w[s - 1] = 0;
+            pc++;
+            if (op === F.C_ADD_LOAD8_S_MUL) {
+              s -= 2;
+              w[s - 2] = Math.imul(w[s - 2], w[s]);
+              n++;
+              pc++;
+            }
+            break;
+          }
           case F.ADD_LOAD: case F.ADD_LOAD8_S: case F.ADD_LOAD8_U: case F.ADD_F64_LOAD:
-          case F.L_LOAD: case F.L_LOAD8_S: case F.L_LOAD8_U: case F.L_F64_LOAD:
-          case F.LC_ADD_LOAD: case F.LC_ADD_LOAD8_S: case F.LC_ADD_LOAD8_U: case F.LC_ADD_F64_LOAD:
-          case F.C_ADD_LOAD: case F.C_ADD_LOAD8_S: case F.C_ADD_LOAD8_U: case F.C_ADD_F64_LOAD:
+          case F.L_LOAD: case F.L_LOAD8_U: case F.L_F64_LOAD:
+          case F.LC_ADD_LOAD: case F.LC_ADD_LOAD8_U: case F.LC_ADD_F64_LOAD:
+          case F.C_ADD_LOAD8_U: case F.C_ADD_F64_LOAD:
           case F.ADD_LOAD_MUL: case F.ADD_LOAD_ADD: case F.ADD_LOAD8_S_MUL: case F.ADD_LOAD8_S_ADD: case F.ADD_LOAD8_U_MUL: case F.ADD_LOAD8_U_ADD:
-          case F.L_LOAD_MUL: case F.L_LOAD_ADD: case F.L_LOAD8_S_MUL: case F.L_LOAD8_S_ADD: case F.L_LOAD8_U_MUL: case F.L_LOAD8_U_ADD:
-          case F.LC_ADD_LOAD_MUL: case F.LC_ADD_LOAD_ADD: case F.LC_ADD_LOAD8_S_MUL: case F.LC_ADD_LOAD8_S_ADD: case F.LC_ADD_LOAD8_U_MUL: case F.LC_ADD_LOAD8_U_ADD:
-          case F.C_ADD_LOAD_MUL: case F.C_ADD_LOAD_ADD: case F.C_ADD_LOAD8_S_MUL: case F.C_ADD_LOAD8_S_ADD: case F.C_ADD_LOAD8_U_MUL: case F.C_ADD_LOAD8_U_ADD:
+          case F.L_LOAD_MUL: case F.L_LOAD_ADD: case F.L_LOAD8_S_ADD: case F.L_LOAD8_U_MUL: case F.L_LOAD8_U_ADD:
+          case F.LC_ADD_LOAD_MUL: case F.LC_ADD_LOAD_ADD: case F.LC_ADD_LOAD8_S_ADD: case F.LC_ADD_LOAD8_U_MUL: case F.LC_ADD_LOAD8_U_ADD:
+          case F.C_ADD_LOAD_MUL: case F.C_ADD_LOAD_ADD: case F.C_ADD_LOAD8_S_ADD: case F.C_ADD_LOAD8_U_MUL: case F.C_ADD_LOAD8_U_ADD:
           case F.LL_LOAD: case F.LL_LOAD8_S: case F.LL_LOAD8_U: case F.LL_F64_LOAD:
           case F.C_LOAD: case F.C_LOAD8_S: case F.C_LOAD8_U: case F.C_F64_LOAD: {
             // The rows computing the address, then the load [, then i32.mul|i32.add with the
