@@ -125,7 +125,9 @@ export function createJobMachine(job: LoadedJob, input: JobInput, limits: Machin
 export function runInterpreted(job: LoadedJob, input: JobInput, limits: MachineLimits = DEFAULT_LIMITS): RunResult {
   const machine = createJobMachine(job, input, limits);
   machine.run();
-  return resultOf(machine);
+  const result = resultOf(machine);
+  machine.release(); // its buffers go to the next run's machine
+  return result;
 }
 
 export function resultOf(machine: Machine): RunResult {
