@@ -1594,6 +1594,79 @@ export class Machine {
             pc++;
             break;
           }
+          case Op.i32_div_s: case Op.i32_rem_s: case Op.i32_rem_u: {
+            // A trap (zero divisor, the one overflow) goes to binaryOp, which names it.
+            const a = w[s - 4];
+            const b = w[s - 2];
+            if (b === 0 || (op === Op.i32_div_s && b === -1 && a === -2147483648)) {
+              exit = X_NUMERIC; x1 = op; x2 = base;
+              break inner;
+            }
+            s -= 2;
+            w[s - 2] = op === Op.i32_div_s ? (a / b) | 0 : op === Op.i32_rem_s ? (a % b) | 0 : ((a >>> 0) % (b >>> 0)) | 0;
+            pc++;
+            break;
+          }
+          case Op.i64_div_u: case Op.i64_rem_u: {
+            // A divisor below 2^21 (printing a u64 in decimal): schoolbook division by
+            // words in doubles, exact as in int64.ts's udivmod. Anything else goes to binaryOp.
+            const d = w[s - 2];
+            if (w[s - 1] !== 0 || d <= 0 || d >= 0x200000) {
+              exit = X_NUMERIC; x1 = op; x2 = base;
+              break inner;
+            }
+            const hi = w[s - 3] >>> 0;
+            const q1 = Math.floor(hi / d);
+            const rest = (hi - q1 * d) * 4294967296 + (w[s - 4] >>> 0);
+            const q0 = Math.floor(rest / d);
+            s -= 2;
+            if (op === Op.i64_div_u) {
+              w[s - 2] = q0 | 0;
+              w[s - 1] = q1 | 0;
+            } else {
+              w[s - 2] = (rest - q0 * d) | 0;
+              w[s - 1] = 0;
+            }
+            pc++;
+            break;
+          }
+          case Op.i32_trunc_f64_s: case Op.i32_trunc_f64_u: {
+            // In range: truncation is `| 0`. NaN and out of range go to unaryOp, which traps.
+            const x = f64[(s >> 1) - 1];
+            if (op === Op.i32_trunc_f64_s ? !(x > -2147483649 && x < 2147483648) : !(x > -1 && x < 4294967296)) {
+              exit = X_NUMERIC; x1 = op; x2 = base;
+              break inner;
+            }
+            w[s - 2] = x | 0;
+            w[s - 1] = 0;
+            pc++;
+            break;
+          }
+          case Op.f64_convert_i32_s: f64[(s >> 1) - 1] = w[s - 2]; pc++; break;
+          case Op.f64_convert_i32_u: f64[(s >> 1) - 1] = w[s - 2] >>> 0; pc++; break;
+          case Op.f64_promote_f32: {
+            const x = f32[s - 2];
+            if (x !== x) { w[s - 2] = 0; w[s - 1] = NAN_F64_HI; } else f64[(s >> 1) - 1] = x;
+            pc++;
+            break;
+          }
+          case Op.f32_eq: case Op.f32_ne: case Op.f32_lt: case Op.f32_gt: case Op.f32_le: case Op.f32_ge: {
+            s -= 2;
+            const x = f32[s - 2];
+            const y = f32[s];
+            let r: boolean;
+            switch (op) {
+              case Op.f32_eq: r = x === y; break;
+              case Op.f32_ne: r = x !== y; break;
+              case Op.f32_lt: r = x < y; break;
+              case Op.f32_gt: r = x > y; break;
+              case Op.f32_le: r = x <= y; break;
+              default: r = x >= y;
+            }
+            w[s - 2] = r ? 1 : 0;
+            pc++;
+            break;
+          }
           case Op.i32_ctz: { const a = w[s - 2]; w[s - 2] = a === 0 ? 32 : 31 - Math.clz32(a & -a); pc++; break; }
           case Op.i32_reinterpret_f32:
           case Op.i64_reinterpret_f64:
