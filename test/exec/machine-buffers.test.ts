@@ -1,7 +1,10 @@
 // A job's machine is built for every run; Machine.release() hands its stack and frame
 // buffers, zeroed where it wrote them, to the next machine of the same size
 // (vm/exec/interpret.ts). A reused buffer must be indistinguishable from a fresh one.
+// The stack shares its buffer with the machine's copy of the dispatch table, and moves to
+// a larger one when the store's code outgrows that copy's space: nothing may change then.
 import { describe, expect, it } from 'vitest';
+import { Op } from '../../vm/syntax/opcodes.js';
 import { DEFAULT_LIMITS } from '../../vm/exec/limits.js';
 import { createJobMachine, loadJob, resultOf, runInterpreted } from '../../vm/job.js';
 import { StateCommitter } from '../../vm/state/commit.js';
@@ -60,5 +63,39 @@ describe('machine buffers', () => {
     machine.run();
     expect(machine.steps).toBe(steps);
     expect(runInterpreted(job, input)).toEqual(runInterpreted(job, input));
+  });
+
+  it('code appended while a run is paused moves the stack to a larger buffer, and the run goes on unchanged', () => {
+    const pausedAt = 300_000;
+    const reference = createJobMachine(job, input, DEFAULT_LIMITS);
+    reference.maxSteps = pausedAt;
+    reference.run();
+    const pausedStack = reference.stack.slice();
+    reference.maxSteps = DEFAULT_LIMITS.maxSteps;
+    reference.status = 'running';
+    reference.run();
+
+    const machine = createJobMachine(job, input, DEFAULT_LIMITS);
+    machine.maxSteps = pausedAt;
+    machine.run();
+    const before = machine.stack;
+    expect(before).toEqual(pausedStack);
+    expect(before.some((word) => word !== 0)).toBe(true);
+    // Rows no function reaches (as a later instance's would be), past the table space.
+    const code = machine.store.code;
+    const rowsNeeded = before.byteOffset / 4 / 4 + 1 - code.length;
+    for (let i = 0; i < rowsNeeded; i++) code.emit(Op.nop);
+    machine.maxSteps = pausedAt + 1; // one step: the stack moves before it
+    machine.status = 'running';
+    machine.run();
+    expect(machine.stack).not.toBe(before);
+    expect(machine.stack.byteOffset).toBeGreaterThan(before.byteOffset);
+    machine.maxSteps = DEFAULT_LIMITS.maxSteps;
+    machine.status = 'running';
+    machine.run();
+    expect(resultOf(machine)).toEqual(resultOf(reference));
+    expect(machine.steps).toBe(reference.steps);
+    expect(machine.stack).toEqual(reference.stack);
+    expect(machine.frames).toEqual(reference.frames);
   });
 });

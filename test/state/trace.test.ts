@@ -35,8 +35,11 @@ const digest = (a: ArrayBufferView): string =>
 
 /** Machine fields that are not plain values, each compared below. */
 const STRUCTURED = new Set(['store', 'host', 'stack', 'f32', 'f64', 'frames', 'mem', 'regs']);
-/** Machine fields that are not state: run() derives them from the store's code before every chunk. */
-const DERIVED = new Set(['code', 'rows']);
+/**
+ * Machine fields that are not state: run() derives them from the store's code before every
+ * chunk (`words` and its float views hold the dispatch table and the stack, compared as `stack`).
+ */
+const DERIVED = new Set(['code', 'rows', 'words', 'wordsF32', 'wordsF64', 'tableWords', 'tableRows']);
 const HOST_FIELDS = ['io', 'inputPos', 'stdout', 'stderr', 'regs', 'result', 'trapMessage', 'argBlob', 'argOffsets'];
 
 /**
