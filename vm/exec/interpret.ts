@@ -450,10 +450,18 @@ export class Machine {
       // (which is `w`) at each dispatch, since its stack check at the loop's back edge
       // counts as a write to anything). Never true (`| 1`): the reads only have to happen.
       if ((code[0] | rows[0] | m32.length | bytes.length | 1) === 0) break;
-      inner: while (n < budget) {
+      inner: for (;;) {
         n++;
         const base = pc << CODE_SHIFT;
-        const op = n <= fuseUntil ? code[base] : rows[base];
+        // One compare on the common path: the budget is tested only in a chunk's last
+        // rows (measured against `while (n < budget)` and a select: fixtures 1.5-5% faster).
+        let op: number;
+        if (n <= fuseUntil) op = code[base];
+        else if (n <= budget) op = rows[base];
+        else {
+          n--;
+          break;
+        }
         switch (op) {
           // Every label is a literal (the generated block above), so V8 dispatches through
           // a jump table. The most frequent cases come first (fixtures: local.get alone is
