@@ -89,6 +89,31 @@ const WIDE: Record<string, [string, string]> = {
   f32: ['f32.const 0x7fc00000', 'f32.const 0'],
   f64: ['f64.const 0', 'f64.const 0x7ff8000000000000'],
 };
+// Divisions by nonzero divisors with operands that are wide as unsigned numbers: the
+// interpreter's written-out divisions see uint32 and 2^32-scaled intermediates beyond
+// V8's small integers (without these, the first such value deoptimized the loop: "lost
+// precision"). Each pair is a dividend and a divisor; TRAPPING keeps them out of EDGE.
+const WIDE_DIVISIONS: Array<[string, string, string]> = [
+  ['i32', 'i32.const -7', 'i32.const 3'],
+  ['i32', 'i32.const -7', 'i32.const -3'],
+  ['i64', 'i64.const -1', 'i64.const 10'],
+  ['i64', 'i64.const 0x8000000080000001', 'i64.const 1000'],
+  ['i64', 'i64.const -1', 'i64.const 0x300000'], // a divisor of 2^21 and more
+  ['i64', 'i64.const -1', 'i64.const 0x100000003'],
+];
+
+function divisions(): string[] {
+  const lines: string[] = [];
+  for (const [type, a, b] of WIDE_DIVISIONS) {
+    for (const op of ['div_s', 'div_u', 'rem_s', 'rem_u']) lines.push(a, b, 'nop', `${type}.${op}`, 'drop');
+  }
+  // In range for the truncations, and beyond int32 for the unsigned one.
+  for (const [x, op] of [['0x41efffffffe00000', 'i32.trunc_f64_u'], ['0xc1dfffffffc00000', 'i32.trunc_f64_s']]) {
+    lines.push(`f64.const ${x}`, 'nop', op, 'drop');
+  }
+  return lines;
+}
+
 /** Text names of the binary numeric instructions (the rest take one operand). */
 export const BINARY = /\.(add|sub|mul|div|div_[su]|rem_[su]|and|or|xor|shl|shr_[su]|rotl|rotr|eq|ne|lt|gt|le|ge|lt_[su]|gt_[su]|le_[su]|ge_[su]|min|max|copysign)$/;
 /** Numeric instructions that can trap (division, float-to-int truncation). */
@@ -240,7 +265,7 @@ function warmupModule(): Module {
     // make the optimized loop deoptimize ("lost precision") on the first real double.
     'f64.const 0x3ff8000000000000', 'local.set 4', 'i32.const -123456789', 'local.set 2', 'i32.const 16', 'local.set 5',
     'loop',
-    ...numeric(ORDINARY, false), ...numeric(EDGE, true), ...numeric(EQUAL, true), ...numeric(SAME_HIGH, true, /^i64\.(lt|gt|le|ge)_[su]$/), ...numeric(WIDE, true), ...memory(), ...tablesAndReferences(), ...control(), ...fused(),
+    ...numeric(ORDINARY, false), ...numeric(EDGE, true), ...numeric(EQUAL, true), ...numeric(SAME_HIGH, true, /^i64\.(lt|gt|le|ge)_[su]$/), ...numeric(WIDE, true), ...divisions(), ...memory(), ...tablesAndReferences(), ...control(), ...fused(),
     'local.get 1', 'i32.const 1', 'i32.sub', 'local.tee 1', 'br_if 0',
     'end',
     'local.get 0',
