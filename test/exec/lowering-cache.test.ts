@@ -51,7 +51,7 @@ describe('reusing lowered code', () => {
 });
 
 describe('reusing dispatch tables (vm/exec/fuse.ts)', () => {
-  it('equal rows get an equal table of their own, which later rows extend without touching the other', () => {
+  it('equal rows share the cached table, which rows appended to one store copy before extending it', () => {
     const m = jobModule(SPEC);
     const first = new Store(4);
     instantiate(first, m, validateModule(m), () => undefined);
@@ -61,9 +61,17 @@ describe('reusing dispatch tables (vm/exec/fuse.ts)', () => {
     const reused = dispatchTable(again.code);
     expect(reused).not.toBe(dispatchTable(first.code));
     expect(reused.slice(0, again.code.length * 4)).toEqual(built);
-    // A second instance appended to `again` extends its table; `first`'s stays as it was.
+    // A third store with the same rows gets the same (shared, cached) table.
+    const third = new Store(4);
+    instantiate(third, m, validateModule(m), () => undefined);
+    expect(dispatchTable(third.code)).toBe(reused);
+    // A second instance appended to `again` extends a copy of its table; the shared one
+    // (`third`'s) and `first`'s stay as they were.
     instantiate(again, m, validateModule(m), () => undefined);
-    dispatchTable(again.code);
+    const extended = dispatchTable(again.code);
+    expect(extended).not.toBe(reused);
+    expect(extended.slice(0, again.code.length * 4)).not.toEqual(reused.slice(0, again.code.length * 4));
+    expect(dispatchTable(third.code).slice(0, third.code.length * 4)).toEqual(built);
     expect(dispatchTable(first.code).slice(0, first.code.length * 4)).toEqual(built);
     // And a table for different rows is built, not reused.
     const other = new Store(4);

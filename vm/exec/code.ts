@@ -55,6 +55,8 @@ export class CodeBuffer {
   /** The interpreter's dispatch table: these rows with fused opcodes (vm/exec/fuse.ts), rows covered. */
   dispatch: Int32Array | null = null;
   dispatchRows = 0;
+  /** True while `dispatch` is a table fuse.ts keeps for other stores too: copy before changing it. */
+  dispatchShared = false;
 
   emit(op: number, a = 0, b = 0, c = 0): number {
     const pc = this.length++;

@@ -194,15 +194,16 @@ export function dispatchTable(code: CodeBuffer): Int32Array {
   if (table === null) {
     const built = builtFrom(code.words, words);
     if (built !== null) {
-      table = new Int32Array(Math.max(code.words.length, 1 << 12));
-      table.set(built);
-      code.dispatch = table;
+      // Shared with the cache (and every store built from the same rows) until rows are
+      // appended, which copies it first (below): a machine copies it into its own buffer.
+      code.dispatch = built;
       code.dispatchRows = code.length;
-      return table;
+      code.dispatchShared = true;
+      return built;
     }
   }
   const fromScratch = table === null;
-  if (table === null || table.length < words) {
+  if (table === null || table.length < words || code.dispatchShared) {
     const next = new Int32Array(Math.max(code.words.length, 1 << 12));
     if (table !== null) next.set(table);
     table = next;
@@ -214,6 +215,7 @@ export function dispatchTable(code: CodeBuffer): Int32Array {
   chooseEntries(code.words, code.length, from, table);
   code.dispatch = table;
   code.dispatchRows = code.length;
+  code.dispatchShared = false;
   if (fromScratch) remember(code.words.slice(0, words), table.slice(0, words));
   return table;
 }
@@ -227,11 +229,10 @@ const built: { words: Int32Array; table: Int32Array }[] = [];
 const BUILT_KEPT = 4;
 
 function builtFrom(words: Int32Array, length: number): Int32Array | null {
+  const rows = Buffer.from(words.buffer, words.byteOffset, 4 * length);
   for (const b of built) {
     if (b.words.length !== length) continue;
-    let k = 0;
-    while (k < length && b.words[k] === words[k]) k++;
-    if (k === length) return b.table;
+    if (rows.equals(Buffer.from(b.words.buffer, b.words.byteOffset, 4 * length))) return b.table;
   }
   return null;
 }
