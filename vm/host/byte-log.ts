@@ -29,7 +29,11 @@ export class ByteLog {
       this.buffer = next;
       this.shared = false;
     }
-    this.buffer.set(src.subarray(start, end), this.used);
+    // Most writes are a few bytes (a line of printf): a loop beats a subarray and set().
+    if (n <= 64) {
+      const buffer = this.buffer;
+      for (let i = 0, at = this.used; i < n; i++) buffer[at + i] = src[start + i];
+    } else this.buffer.set(src.subarray(start, end), this.used);
     this.used = needed;
   }
 
