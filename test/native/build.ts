@@ -3,6 +3,7 @@
 // turned into the module AST and encoded with encodeModule.
 
 import { encodeModule } from '../../vm/binary/encode.js';
+import { findWasiFunction } from '../../vm/host/wasi.js';
 import { assemble } from '../../vm/syntax/asm.js';
 import { Op } from '../../vm/syntax/opcodes.js';
 import { FUNCREF, I32, type ElemSegment, type FuncType, type Instr, type Module, type ValType } from '../../vm/syntax/types.js';
@@ -34,10 +35,6 @@ export interface JobSpec {
   exportMemory?: boolean;
 }
 
-const WASI_TYPES: Record<string, FuncType> = {
-  proc_exit: { params: [I32], results: [] },
-  fd_write: { params: [I32, I32, I32, I32], results: [I32] },
-};
 
 /** A job module: `_start` is the first function unless another is exported as `_start`. */
 export function jobModule(spec: JobSpec): Module {
@@ -52,8 +49,9 @@ export function jobModule(spec: JobSpec): Module {
   for (const t of spec.types ?? []) types.push(t);
   const wasi = spec.wasi ?? [];
   const imports = wasi.map((name) => {
-    const t = WASI_TYPES[name];
-    if (t === undefined) throw new Error(`build: no type for WASI ${name}`);
+    const f = findWasiFunction(name);
+    if (f === undefined) throw new Error(`build: no WASI function ${name}`);
+    const t: FuncType = { params: f.params, results: f.results };
     return { module: 'wasi_snapshot_preview1', name, desc: { kind: 'func' as const, typeIdx: typeOf(t) } };
   });
   const funcs = spec.funcs.map((f) => ({ typeIdx: typeOf(f.type), locals: f.locals ?? [], body: code(f.body), offset: 0 }));

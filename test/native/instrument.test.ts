@@ -503,6 +503,18 @@ describe('WASI through the shared host', () => {
     }
   });
 
+  it('clock_time_get answers the step count, also after a call of many micro-steps', async () => {
+    // fd_write (several micro-steps), then clock_time_get(0, 0, 32), then proc_exit(low word of the time)
+    const clock = jobBytes({
+      wasi: ['proc_exit', 'fd_write', 'clock_time_get'],
+      funcs: [{ type: VOID, body: `${hello}drop\ni32.const 0\ni64.const 0\ni32.const 32\ncall 2\ndrop\ni32.const 32\ni32.load\ncall 0\nend` }],
+    });
+    const result = await agreed(clock);
+    // The answer: the steps before the clock call; after it come drop, i32.const, i32.load and proc_exit.
+    expect(result.exitCode).toBe(result.steps - 5);
+    expect(result.exitCode).toBeGreaterThan(1 + 9 + 5 + 1);
+  });
+
   it('a start function may call WASI (it runs after instantiation, with the memory)', async () => {
     const withStart = jobBytes({
       wasi: ['proc_exit', 'fd_write'],

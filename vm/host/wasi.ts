@@ -62,6 +62,14 @@ export function findWasiFunction(name: string): WasiFunction | undefined {
   return BY_NAME.get(name);
 }
 
+/**
+ * Whether WASI function `id`'s answer depends on the `steps` argument of wasiStep (only
+ * clock_time_get's does): a caller may pass anything for the others.
+ */
+export function usesStepCount(id: number): boolean {
+  return id === CLOCK_TIME_GET_ID;
+}
+
 /** WASI preview1 errno values used by the subset. */
 export const Errno = {
   success: 0,
@@ -194,6 +202,7 @@ export function runWasiCall(
 }
 
 const FD_READ = findWasiFunction('fd_read')!.id;
+const CLOCK_TIME_GET_ID = findWasiFunction('clock_time_get')!.id;
 const FD_WRITE = findWasiFunction('fd_write')!.id;
 
 /** Aligned 32-byte boundaries strictly inside (start, start + len). */

@@ -37,6 +37,8 @@ import { ARITH_F32, ARITH_F64, observedNaNResults } from './nan-bits.js';
 export const STEPS_EXPORT = '__verity_steps';
 export const UNITS_EXPORT = '__verity_units';
 export const START_EXPORT = '__verity_start';
+/** `(i32 k)`: adds k (signed) to the step counter, for the host without an i64 (BigInt) round trip. */
+export const ADD_STEPS_EXPORT = '__verity_add_steps';
 /** The host reaches memory 0 through this export: the job's own `memory` export is not checked. */
 export const MEMORY_EXPORT = '__verity_memory';
 
@@ -209,6 +211,7 @@ export function instrumentJob(
     startExport = START_EXPORT;
   }
   out.funcs = m.funcs.map((f, k) => instrumentFunc(rw, f, info.funcs[k]));
+  out.exports.push({ name: ADD_STEPS_EXPORT, kind: 'func', index: addStepsHelper(rw) });
   out.funcs.push(...rw.helpers);
   return { module: out, startExport, helperCount: rw.helpers.length };
 }
@@ -442,6 +445,23 @@ function memoryGrowHelper(rw: Rewriter): number {
     const max = mem === undefined ? 0 : (mem.limits.max ?? rw.limits.maxMemoryPages);
     return growHelper(rw, [I32], i(Op.memory_size, 0), i(Op.memory_grow, 0), max);
   });
+}
+
+/** The exported `__verity_add_steps`: steps += i64(k). */
+function addStepsHelper(rw: Rewriter): number {
+  return helper(rw, 'add-steps', () => ({
+    typeIdx: typeIndex(rw, [I32], []),
+    locals: [],
+    body: [
+      i(Op.global_get, 0, { a: rw.stepsGlobal }),
+      i(Op.local_get, 0, { a: 0 }),
+      i(Op.i64_extend_i32_s, 0),
+      i(Op.i64_add, 0),
+      i(Op.global_set, 0, { a: rw.stepsGlobal }),
+      i(Op.end, 0),
+    ],
+    offset: 0,
+  }));
 }
 
 /**
