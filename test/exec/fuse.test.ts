@@ -71,6 +71,9 @@ function everyFusedSequence(): string {
       lines.push('nop', `f64.const ${x}`, 'local.set 4', 'local.get 4', 'local.get 4', op, 'local.set 4'); // local.get; local.get; f64 OP
     }
   }
+  for (const x of ['0x3ff8000000000000', '0x7ff4000000000001', '0x8000000000000000', '0x7fefffffffffffff']) { // a * b * c
+    lines.push('nop', `f64.const ${x}`, 'local.set 4', 'local.get 4', 'local.get 4', 'f64.mul', 'local.get 4', 'f64.mul', 'local.set 4');
+  }
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {
     lines.push('nop', 'local.get 0', 'i32.const 8', 'nop', 'i32.add', `${load} 0 3`, 'drop'); // i32.add; LOAD
     lines.push('nop', 'local.get 0', `${load} 0 5`, 'drop'); // local.get; LOAD

@@ -114,6 +114,8 @@ export const Fused = {
   LL_OP_TEE: 0x1c0,
   /** `local.get a; local.get b; f64.OP`, OP in F64_STORED's order (add, sub, mul). */
   LL_F64_OP: 0x1d0,
+  /** `local.get a; local.get b; f64.mul; local.get c; f64.mul`: a product of three (nbody). */
+  LL_F64_MUL_MUL: 0x1d3,
   /** `local.set a; local.get b; local.set c; local.get d` */
   SET_GET2: 0x1d8,
   /**
@@ -171,7 +173,7 @@ export function fusedOpcodes(): Array<[string, number]> {
     ...['ADD_', 'L_', 'LC_ADD_', 'C_ADD_'].flatMap((family, f) => INT_LOADS.flatMap((load, k) =>
       LOAD_THEN.map((then, j): [string, number] => [`${family}${suffix(load)}_${suffix(then)}`, Fused.ADD_LOAD_THEN + 8 * f + 2 * k + j]))),
     ...COMPARE.slice(1).map((op, k): [string, number] => [`C_${suffix(op)}_BR_IF`, Fused.C_CMP_BR_IF + k + 1]),
-    ['SET_GET2', Fused.SET_GET2],
+    ['SET_GET2', Fused.SET_GET2], ['LL_F64_MUL_MUL', Fused.LL_F64_MUL_MUL],
     ['ADD_SET', Fused.ADD_SET], ['ADD_TEE', Fused.ADD_TEE], ['NOP2', Fused.NOP2], ['NOP3', Fused.NOP3],
     ['LC_AND_BR_IF', Fused.LC_AND_BR_IF], ['LC_AND_EQZ_BR_IF', Fused.LC_AND_EQZ_BR_IF], ['C_SET', Fused.C_SET], ['GET_SET', Fused.GET_SET],
     ...ARITH.map((op, k): [string, number] => [`C_${suffix(op)}`, Fused.C_OP + k]),
@@ -339,6 +341,9 @@ function fusedOpAt(words: Int32Array, rows: number, pc: number): number {
         return fused(family + arith2, family === Fused.LC_OP || family === Fused.LL_OP ? 3 : 4);
       }
       if (op1 === Op.i32_const) return fused(Fused.LC, 2);
+      if (op1 === Op.local_get && op2 === Op.f64_mul && opAt(words, rows, pc + 3) === Op.local_get && opAt(words, rows, pc + 4) === Op.f64_mul) {
+        return fused(Fused.LL_F64_MUL_MUL, 5);
+      }
       if (op1 === Op.local_get && F64_STORED_INDEX[op2] >= 0) return fused(Fused.LL_F64_OP + F64_STORED_INDEX[op2], 3);
       if (op1 === Op.local_get && LOAD_INDEX[op2] >= 0) return fused(Fused.LL_LOAD + LOAD_INDEX[op2], 3);
       if (op1 === Op.local_get) return fused(Fused.LL, 2);

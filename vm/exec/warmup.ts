@@ -217,6 +217,7 @@ function fused(): string[] {
     for (const x of ['f64.const 0x3ff8000000000000', 'f64.const 0x7ff4000000000001']) lines.push('nop', x, 'local.get 4', `f64.${op}`, 'drop');
     lines.push('nop', 'local.get 4', 'local.get 4', `f64.${op}`, 'drop');
   }
+  lines.push('nop', 'local.get 4', 'local.get 4', 'f64.mul', 'local.get 4', 'f64.mul', 'drop');
   for (const load of ['i32.load', 'i32.load8_s', 'i32.load8_u', 'f64.load']) {
     lines.push('nop', 'i32.const 4', 'i32.const 4', 'nop', 'i32.add', `${load} 0 4`, 'drop');
     lines.push('nop', 'local.get 5', `${load} 0 4`, 'drop');
