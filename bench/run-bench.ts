@@ -13,6 +13,7 @@ import type { FixtureBench, InterpBench, InterpFirst, RepeatPlan } from './fixtu
 import { formatCount, formatDelta, formatMs, formatRate, formatRatio, markdownTable } from './format.js';
 import { benchLoad, largestFixture, type LoadBench } from './load-bench.js';
 import { benchStartup, type StartupBench } from './startup-bench.js';
+import { probeDeopts, type DeoptProbe } from './deopt-probe.js';
 import type { SustainedBench } from './sustained-bench.js';
 import type { NetworkBench } from './network-bench.js';
 import type { VerifierGasBench } from './verifier-gas-bench.js';
@@ -288,6 +289,7 @@ async function main(argv: string[]): Promise<number> {
 
   const results: FixtureBench[] = [];
   const sustained: SustainedBench[] = [];
+  let deopt: DeoptProbe | null = null;
   if (run('engines')) {
     // The interpreter first, on every fixture: see benchInterpreter.
     const firsts: InterpFirst[] = [];
@@ -304,6 +306,8 @@ async function main(argv: string[]): Promise<number> {
       results.push(await benchFixture(fixture, plan, interp[k]));
       progress(`${fixture.name}: V8 and native done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
+    progress('interpreter deoptimizations (a child under --trace-deopt)');
+    deopt = probeDeopts(selected);
     for (const workload of SUSTAINED_WORKLOADS) {
       const fixture = selected.find((f) => f.name === workload.fixture);
       if (fixture === undefined) continue;
@@ -338,6 +342,10 @@ async function main(argv: string[]): Promise<number> {
   if (run('engines')) {
     out.push(engineTables(results), '');
     if (sustained.length > 0) out.push(sustainedTable(sustained), '');
+    if (deopt !== null) {
+      out.push(`Deoptimizations of the interpreter loop (every fixture, 3 runs and a sliced run, in a child under \`--trace-deopt\`): ` +
+        `${deopt.deopts.length === 0 ? 'none' : deopt.deopts.join('; ')}.`, '');
+    }
   }
   if (startup !== null) out.push(startupTable(startup, plan.startupRuns), '');
   if (load !== null) out.push(loadTable(load, plan.loadRuns), '');
@@ -351,6 +359,7 @@ async function main(argv: string[]): Promise<number> {
   const problems = [
     ...results.flatMap((r) => r.problems),
     ...sustained.flatMap((s) => s.problems),
+    ...(deopt?.problems ?? []),
     ...(startup?.problems ?? []),
     ...(verifierGas?.problems ?? []),
     ...(network !== null ? networkProblems(network) : []),
